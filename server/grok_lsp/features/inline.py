@@ -1,0 +1,180 @@
+"""Ghost text (`textDocument/inlineCompletion`) and, for editors without it, completion items.
+
+The user types; a suggestion streams from the model and shows as grey text (VS Code, Neovim
+0.12, Emacs lsp-mode) or as the first item of the completion popup (Helix, older Neovim, Zed).
+A newer request for the same document supersedes the older one, which is answered with
+`RequestCancelled`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from pathlib import Path
+
+from lsprotocol import types as t
+from pygls.uris import to_fs_path
+
+from grok_lsp import textpos
+from grok_lsp.pipeline import Query
+from grok_lsp.postprocess import CursorContext
+from grok_lsp.privacy import is_excluded
+from grok_lsp.prompt import FileView
+from grok_lsp.provider.client import ChatRequest
+from grok_lsp.provider.errors import ProviderError
+from grok_lsp.server import GrokServer
+
+log = logging.getLogger(__name__)
+
+_FOLLOWING_LINES = 6  # lines after the cursor's line, to trim a suggestion that repeats them
+_LABEL_CHARS = 40
+
+
+def register(server: GrokServer) -> None:
+    active: dict[str, asyncio.Task[object]] = {}
+
+    async def suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bool) -> str:
+        previous = active.get(uri)
+        current = asyncio.current_task()
+        if previous is not None and previous is not current and not previous.done():
+            previous.cancel()  # superseded: pygls answers it with RequestCancelled
+        if current is not None:
+            active[uri] = current
+        ls.metrics.requests += 1
+        try:
+            return await _suggest(ls, uri, position, automatic)
+        except asyncio.CancelledError:
+            ls.metrics.cancelled += 1
+            raise
+        except ProviderError as error:
+            ls.report_error(error, "completion")
+            return ""
+        finally:
+            if active.get(uri) is current:
+                del active[uri]
+
+    @server.feature(t.TEXT_DOCUMENT_INLINE_COMPLETION, t.InlineCompletionOptions())
+    async def inline_completion(
+        ls: GrokServer, params: t.InlineCompletionParams
+    ) -> t.InlineCompletionList:
+        automatic = params.context.trigger_kind == t.InlineCompletionTriggerKind.Automatic
+        text = await suggest(ls, params.text_document.uri, params.position, automatic)
+        if not text:
+            return t.InlineCompletionList(items=[])
+        here = t.Range(start=params.position, end=params.position)
+        return t.InlineCompletionList(items=[t.InlineCompletionItem(insert_text=text, range=here)])
+
+    @server.feature(
+        t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", "(", " "])
+    )
+    async def completion(ls: GrokServer, params: t.CompletionParams) -> t.CompletionList:
+        document = ls.client_capabilities.text_document
+        if document is not None and document.inline_completion is not None:
+            return t.CompletionList(is_incomplete=False, items=[])  # ghost text serves it
+        automatic = (
+            params.context is None or params.context.trigger_kind != t.CompletionTriggerKind.Invoked
+        )
+        text = await suggest(ls, params.text_document.uri, params.position, automatic)
+        items = [_completion_item(ls, params, text)] if text else []
+        return t.CompletionList(is_incomplete=True, items=items)
+
+
+def _completion_item(ls: GrokServer, params: t.CompletionParams, text: str) -> t.CompletionItem:
+    source = ls.workspace.get_text_document(params.text_document.uri).source
+    encoding = str(ls.workspace.position_encoding or t.PositionEncodingKind.Utf16)
+    offset = textpos.offset_at(source, params.position, encoding)
+    word_start = offset
+    while word_start > 0 and (source[word_start - 1].isalnum() or source[word_start - 1] == "_"):
+        word_start -= 1
+    word = source[word_start:offset]
+    start = textpos.position_at(source, word_start, encoding)
+    label = (word + text).split("\n", 1)[0].strip()[:_LABEL_CHARS] or text.strip()[:_LABEL_CHARS]
+    return t.CompletionItem(
+        label=label,
+        kind=t.CompletionItemKind.Text,
+        detail="grok",
+        documentation=t.MarkupContent(kind=t.MarkupKind.Markdown, value=f"```\n{word + text}\n```"),
+        filter_text=word + text,
+        sort_text="0",
+        preselect=True,
+        insert_text_format=t.InsertTextFormat.PlainText,
+        text_edit=t.TextEdit(range=t.Range(start=start, end=params.position), new_text=word + text),
+    )
+
+
+def _documentation(ls: GrokServer, text: str) -> t.MarkupContent | str:
+    """The whole suggestion, as Markdown where the client renders it, else plain text."""
+    document = ls.client_capabilities.text_document
+    completion = document.completion if document else None
+    item = completion.completion_item if completion else None
+    if item and item.documentation_format and t.MarkupKind.Markdown in item.documentation_format:
+        return t.MarkupContent(kind=t.MarkupKind.Markdown, value=f"```\n{text}\n```")
+    return text
+
+
+async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bool) -> str:
+    settings = ls.settings
+    if not settings.completion.enabled or ls.is_paused():
+        return ""
+    if uri not in ls.workspace.text_documents:
+        log.info("completion asked for a document that is not open: %s", uri)
+        return ""
+    document = ls.workspace.get_text_document(uri)
+    path = _display_path(ls, uri)
+    if is_excluded(path, settings.exclude):
+        return ""
+    source = document.source
+    encoding = str(ls.workspace.position_encoding or t.PositionEncodingKind.Utf16)
+    offset = textpos.offset_at(source, position, encoding)
+    line_from = max(source.rfind("\n", 0, offset), source.rfind("\r", 0, offset)) + 1
+    line_to = textpos.line_end(source, offset)
+    following_to = line_to
+    for _ in range(_FOLLOWING_LINES):
+        following_to = textpos.line_end(source, min(following_to + 1, len(source)))
+    context = CursorContext(
+        line_prefix=source[line_from:offset],
+        line_suffix=source[offset:line_to],
+        following=source[line_to + 1 : following_to],
+        max_lines=settings.completion.max_lines,
+    )
+    conv_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ls.workspace.root_uri or ''}|{uri}"))
+    query = Query(uri, conv_id, source[:offset], source[offset:], context, automatic)
+
+    def build_request() -> tuple[list[dict[str, str]], ChatRequest]:
+        file = FileView(uri, path, document.language_id or "text", source)
+        others = [
+            FileView(other.uri, _display_path(ls, other.uri), other.language_id or "", other.source)
+            for other in ls.workspace.text_documents.values()
+            if other.uri != uri and not is_excluded(_display_path(ls, other.uri), settings.exclude)
+        ]
+        messages = ls.prompts.completion(file, offset, others, settings.completion.prompt_layout)
+        request = ChatRequest(
+            model=settings.completion_model,
+            messages=messages,
+            max_tokens=settings.completion.max_tokens,
+            temperature=settings.completion.temperature,
+            reasoning_effort=settings.completion.reasoning_effort,
+            conv_id=conv_id,
+        )
+        return messages, request
+
+    suggestion = await ls.pipeline.complete(
+        query, build_request, settings.completion.debounce_ms / 1000
+    )
+    if suggestion:
+        ls.clear_error()
+    return suggestion or ""
+
+
+def _display_path(ls: GrokServer, uri: str) -> str:
+    path = to_fs_path(uri)
+    if path is None:
+        return uri
+    root = ls.workspace.root_path
+    if root:
+        try:
+            return Path(path).relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return Path(path).as_posix()

@@ -1,0 +1,99 @@
+"""Counters for one server session, served to clients by the `grok/stats` request."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from grok_lsp.provider.usage import Usage
+
+_LATENCY_WINDOW = 2000  # most recent suggestions kept for percentiles
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(int(fraction * len(ordered)), len(ordered) - 1)
+    return ordered[index]
+
+
+@dataclass
+class Metrics:
+    requests: int = 0  # completion requests from the editor
+    upstream_requests: int = 0  # requests sent to the API
+    cancelled: int = 0  # editor requests cancelled or superseded
+    streams_closed_early: int = 0  # upstream streams closed before their end
+    typeahead_hits: int = 0  # answered from a suggestion already shown or streaming
+    shared_streams: int = 0  # answered by joining an upstream stream already in flight
+    errors: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_unknown_requests: int = 0  # no API figure and no price for the served model
+    usage_estimated: int = 0  # streams closed before the API's usage chunk arrived
+    estimated_prompt_tokens: int = 0  # their prompts, estimated, never counted as cached
+    served_model: str | None = None
+    suggestion_latency_ms: deque[float] = field(
+        default_factory=lambda: deque(maxlen=_LATENCY_WINDOW)
+    )
+    first_content_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_LATENCY_WINDOW))
+
+    def record_usage(self, usage: Usage, cost: float | None) -> None:
+        self.prompt_tokens += usage.prompt_tokens
+        self.cached_tokens += usage.cached_tokens
+        self.completion_tokens += usage.completion_tokens
+        self.reasoning_tokens += usage.reasoning_tokens
+        if cost is None:
+            self.cost_unknown_requests += 1
+        else:
+            self.cost_usd += cost
+
+    def record_estimate(self, prompt_tokens: int, cost: float | None) -> None:
+        self.usage_estimated += 1
+        self.estimated_prompt_tokens += prompt_tokens
+        if cost is None:
+            self.cost_unknown_requests += 1
+        else:
+            self.cost_usd += cost
+
+    @property
+    def cached_share(self) -> float:
+        return self.cached_tokens / self.prompt_tokens if self.prompt_tokens else 0.0
+
+    def snapshot(self, configured_model: str, state: str, last_error: str | None) -> dict[str, Any]:
+        """camelCase JSON for `grok/stats`."""
+        return {
+            "requests": self.requests,
+            "upstreamRequests": self.upstream_requests,
+            "cancelled": self.cancelled,
+            "streamsClosedEarly": self.streams_closed_early,
+            "typeaheadHits": self.typeahead_hits,
+            "sharedStreams": self.shared_streams,
+            "errors": self.errors,
+            "promptTokens": self.prompt_tokens,
+            "cachedTokens": self.cached_tokens,
+            "completionTokens": self.completion_tokens,
+            "reasoningTokens": self.reasoning_tokens,
+            "costUsd": round(self.cost_usd, 8),
+            "costUnknownRequests": self.cost_unknown_requests,
+            "usageEstimated": self.usage_estimated,
+            "estimatedPromptTokens": self.estimated_prompt_tokens,
+            "cachedShare": round(self.cached_share, 4),
+            "latencyMs": _percentiles(self.suggestion_latency_ms),
+            "firstContentMs": _percentiles(self.first_content_ms),
+            "model": {"configured": configured_model, "served": self.served_model},
+            "state": state,
+            "lastError": last_error,
+        }
+
+
+def _percentiles(values: deque[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    listed = list(values)
+    return {
+        name: round(percentile(listed, fraction), 2)
+        for name, fraction in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
+    }

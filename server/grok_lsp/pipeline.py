@@ -1,0 +1,209 @@
+"""From an editor's completion request to a suggestion, with as few upstream requests as it takes.
+
+In order: a typeahead hit (the user typed what a finished suggestion predicted) answers at once;
+an upstream stream already in flight for the document is joined while what the user typed since
+still agrees with what it has streamed (dedupe is the case where nothing was typed); otherwise an
+automatic trigger waits out the debounce and a new stream starts, and the old one is closed.
+A stream stops as soon as its `StopRule` says the suggestion is complete. Streams outlive the
+editor request that started them (the editor cancels on every keystroke), so the next keystroke
+can still use them; a stream that no longer fits what the user typed is closed at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from grok_lsp.metrics import Metrics
+from grok_lsp.postprocess import CursorContext, StopRule, finish
+from grok_lsp.prompt import CHARS_PER_TOKEN, Message
+from grok_lsp.provider.client import ChatRequest, ProviderClient
+from grok_lsp.provider.usage import Usage
+
+log = logging.getLogger(__name__)
+
+_ANCHOR_CHARS = 256  # how much text around the cursor identifies where a suggestion was made
+_TYPEAHEAD_ENTRIES = 4  # finished suggestions remembered per document
+# A stream whose editor requests were all cancelled lives this long for the next keystroke to
+# adopt; VS Code cancels and re-asks on every keystroke, well within it.
+ORPHAN_GRACE_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    uri: str
+    conv_id: str
+    prefix: str  # the document before the cursor
+    suffix: str  # the document after the cursor
+    context: CursorContext
+    automatic: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where a suggestion was asked for, small enough to keep many of."""
+
+    prefix_len: int
+    prefix_tail: str
+    suffix_len: int
+    suffix_head: str
+
+    @classmethod
+    def of(cls, query: Query) -> Anchor:
+        return cls(
+            len(query.prefix),
+            query.prefix[-_ANCHOR_CHARS:],
+            len(query.suffix),
+            query.suffix[:_ANCHOR_CHARS],
+        )
+
+    def typed_since(self, query: Query) -> str | None:
+        """What was typed at this anchor to reach `query`, or None if the text moved on."""
+        if len(query.prefix) < self.prefix_len or len(query.suffix) != self.suffix_len:
+            return None
+        start = self.prefix_len - len(self.prefix_tail)
+        if query.prefix[start : self.prefix_len] != self.prefix_tail:
+            return None
+        if query.suffix[:_ANCHOR_CHARS] != self.suffix_head:
+            return None
+        return query.prefix[self.prefix_len :]
+
+
+@dataclass
+class _Stream:
+    anchor: Anchor
+    rule: StopRule
+    task: asyncio.Task[str] = field(init=False)
+    waiters: int = 0
+
+    def agrees(self, typed: str) -> bool:
+        streamed = self.rule.cut()
+        return streamed.startswith(typed) or typed.startswith(streamed)
+
+
+def remaining(suggestion: str, typed: str) -> str | None:
+    if suggestion.startswith(typed) and len(suggestion) > len(typed):
+        return suggestion[len(typed) :]
+    return None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        client: Callable[[], ProviderClient],
+        metrics: Metrics,
+        on_usage: Callable[[Usage | None, str | None, int], None],
+        on_busy: Callable[[bool], None],
+    ) -> None:
+        self._client = client
+        self._metrics = metrics
+        self._on_usage = on_usage
+        self._on_busy = on_busy
+        self._streams: dict[str, _Stream] = {}
+        self._typeahead: dict[str, list[tuple[Anchor, str]]] = {}
+
+    def forget(self, uri: str) -> None:
+        self._typeahead.pop(uri, None)
+        stream = self._streams.pop(uri, None)
+        if stream is not None:
+            stream.task.cancel()
+
+    async def close(self) -> None:
+        tasks = [stream.task for stream in self._streams.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._streams.clear()
+
+    def in_flight(self) -> int:
+        return sum(not stream.task.done() for stream in self._streams.values())
+
+    async def complete(
+        self,
+        query: Query,
+        build_request: Callable[[], tuple[list[Message], ChatRequest]],
+        debounce_s: float,
+    ) -> str | None:
+        if (hit := self._from_typeahead(query)) is not None:
+            self._metrics.typeahead_hits += 1
+            return hit
+        stream = self._streams.get(query.uri)
+        if stream is not None and not stream.task.done():
+            typed = stream.anchor.typed_since(query)
+            if typed is not None and stream.agrees(typed):
+                self._metrics.shared_streams += 1
+                return remaining(await self._wait(stream), typed)
+            self._close(stream)
+        if query.automatic and debounce_s > 0:
+            await asyncio.sleep(debounce_s)  # a newer keystroke cancels this request here
+        messages, request = build_request()
+        stream = _Stream(Anchor.of(query), StopRule(query.context))
+        stream.task = asyncio.create_task(self._run(stream, query, messages, request))
+        stream.task.add_done_callback(self._finished)
+        self._streams[query.uri] = stream
+        suggestion = await self._wait(stream)
+        return suggestion or None
+
+    async def _wait(self, stream: _Stream) -> str:
+        stream.waiters += 1
+        try:
+            return await asyncio.shield(stream.task)
+        finally:
+            stream.waiters -= 1
+            if stream.waiters == 0 and not stream.task.done():
+                asyncio.get_running_loop().call_later(ORPHAN_GRACE_S, self._close_orphan, stream)
+
+    def _close_orphan(self, stream: _Stream) -> None:
+        if stream.waiters == 0 and not stream.task.done():
+            self._close(stream)
+
+    def _from_typeahead(self, query: Query) -> str | None:
+        for anchor, suggestion in reversed(self._typeahead.get(query.uri, [])):
+            typed = anchor.typed_since(query)
+            if typed and (rest := remaining(suggestion, typed)) is not None:
+                return rest
+        return None
+
+    def _close(self, stream: _Stream) -> None:
+        if not stream.task.done():
+            stream.task.cancel()
+            self._metrics.streams_closed_early += 1
+
+    def _finished(self, task: asyncio.Task[str]) -> None:
+        self._on_busy(self.in_flight() > 0)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("completion stream failed: %s", task.exception())
+
+    async def _run(
+        self, stream: _Stream, query: Query, messages: list[Message], request: ChatRequest
+    ) -> str:
+        self._on_busy(True)
+        self._metrics.upstream_requests += 1
+        started = time.perf_counter()
+        usage: Usage | None = None
+        model: str | None = None
+        try:
+            async with self._client().stream_chat(request) as chat:
+                async for delta in chat:
+                    if not delta.content:
+                        continue
+                    if not stream.rule.text:
+                        elapsed = (time.perf_counter() - started) * 1000
+                        self._metrics.first_content_ms.append(elapsed)
+                    if stream.rule.feed(delta.content):
+                        break
+                usage, model = chat.usage, chat.model
+        finally:
+            # Closed before the final chunk, the API still bills the prompt: pass an estimate.
+            chars = sum(len(message["content"]) for message in messages)
+            self._on_usage(usage, model, chars // CHARS_PER_TOKEN)
+        suggestion = finish(stream.rule.cut(), query.context)
+        self._metrics.suggestion_latency_ms.append((time.perf_counter() - started) * 1000)
+        if suggestion:
+            entries = self._typeahead.setdefault(query.uri, [])
+            entries.append((stream.anchor, suggestion))
+            del entries[:-_TYPEAHEAD_ENTRIES]
+        return suggestion

@@ -1,0 +1,237 @@
+"""Chat prompts whose leading bytes stay identical from keystroke to keystroke.
+
+Layers, most stable first (see "The cacheable prompt" in DESIGN.md):
+1. the system message — constant bytes, shared by completions and code actions;
+2. project context — other open files, in URI order, frozen when the snapshot is taken;
+3. a snapshot of the current file — re-taken only when the live text drifts past a threshold
+   or the cursor leaves the snapshot's window (large files get a window aligned to fixed
+   line boundaries, so it does not slide with the cursor);
+4. the volatile tail — what changed since the snapshot, the cursor region with a marker, and
+   the task.
+The `window` layout (a cursor-centred window) is kept only to measure against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from grok_lsp.postprocess import CURSOR_MARKER
+from grok_lsp.settings import PromptSettings
+
+CHARS_PER_TOKEN = 3  # a conservative estimate for code
+WINDOW_ALIGN_LINES = 256
+REGION_LINES_BEFORE = 40
+REGION_LINES_AFTER = 12
+
+SYSTEM = (
+    "You are grok-lsp, a coding assistant embedded in a code editor.\n"
+    "The user message layers are: <project_context> (other open files), <file_snapshot> (the "
+    "current file as it was a moment ago), <edits_since_snapshot> (what changed since), and a "
+    "task. Trust the edits over the snapshot.\n"
+    "Tasks:\n"
+    f"- Completion: a <cursor_region> marks the cursor with {CURSOR_MARKER}. Reply with only the "
+    "text to insert at the cursor: no explanation, no markdown fences, nothing repeated from "
+    "before or after the cursor. Match the surrounding indentation and style. Prefer a short, "
+    "likely completion: finish the current line, or write the block the line opens.\n"
+    "- Edit: an <edit_target> holds numbered lines and a <diagnostic> or <instruction>. Reply "
+    'with only a JSON object {"replacement": "<the new text of exactly those lines>", '
+    '"summary": "<one line>"}.\n'
+    "- Explain: an <explain_target> holds a <diagnostic>. Reply in short Markdown: what it "
+    "means, why it happens here, how to fix it.\n"
+)
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class FileView:
+    uri: str
+    path: str  # as shown to the model: relative to the workspace when possible
+    language_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    text: str  # the whole file when taken
+    first_line: int  # the shown window, [first_line, end_line)
+    end_line: int
+    shown: str  # layers 2 and 3 as sent
+
+
+class PromptBuilder:
+    def __init__(self, settings: PromptSettings) -> None:
+        self._settings = settings
+        self._snapshots: dict[str, _Snapshot] = {}
+
+    @property
+    def budget_chars(self) -> int:
+        return self._settings.budget_tokens * CHARS_PER_TOKEN
+
+    def forget(self, uri: str) -> None:
+        self._snapshots.pop(uri, None)
+
+    def completion(
+        self, file: FileView, offset: int, others: Sequence[FileView], layout: str = "layered"
+    ) -> list[Message]:
+        if layout == "window":
+            return self._window(file, offset)
+        task = "Task: complete the code at the cursor.\n" + _cursor_region(file, offset)
+        return self.with_stable_layers(file, offset, others, task)
+
+    def with_stable_layers(
+        self, file: FileView, offset: int, others: Sequence[FileView], task: str
+    ) -> list[Message]:
+        """Layers 1-3 for `file`, then `task` after what changed since the snapshot."""
+        cursor_line = file.text.count("\n", 0, offset)
+        snapshot = self._current_snapshot(file, cursor_line, others)
+        tail = _edits_since(snapshot, file.text) + task
+        return [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": snapshot.shown},
+            {"role": "user", "content": tail},
+        ]
+
+    def _current_snapshot(
+        self, file: FileView, cursor_line: int, others: Sequence[FileView]
+    ) -> _Snapshot:
+        old = self._snapshots.get(file.uri)
+        if old is not None and old.first_line <= cursor_line < old.end_line:
+            start, end_old = _changed_span(old.text, file.text)
+            end_live = len(file.text) - (len(old.text) - end_old)
+            drift = (end_old - start) + (end_live - start)
+            if drift <= self._settings.snapshot_drift_chars:
+                return old
+        snapshot = self._take_snapshot(file, cursor_line, others)
+        self._snapshots[file.uri] = snapshot
+        return snapshot
+
+    def _take_snapshot(
+        self, file: FileView, cursor_line: int, others: Sequence[FileView]
+    ) -> _Snapshot:
+        lines = file.text.split("\n")
+        snapshot_chars = self.budget_chars * 6 // 10
+        first, end = 0, len(lines)
+        if len(file.text) > snapshot_chars:
+            average = max(len(file.text) // max(len(lines), 1), 1)
+            span = max(snapshot_chars // average, WINDOW_ALIGN_LINES)
+            first = max((cursor_line - span // 2) // WINDOW_ALIGN_LINES * WINDOW_ALIGN_LINES, 0)
+            end = min(first + span + WINDOW_ALIGN_LINES, len(lines))
+        body = _clip("\n".join(lines[first:end]), snapshot_chars)
+        context = _project_context(file, others, self.budget_chars * 15 // 100)
+        shown = (
+            f'{context}<file_snapshot path="{file.path}" language="{file.language_id}" '
+            f'first_line="{first + 1}">\n{body}\n</file_snapshot>\n'
+        )
+        return _Snapshot(file.text, first, end, shown)
+
+    def _window(self, file: FileView, offset: int) -> list[Message]:
+        """The usual layout: N lines before the cursor and M after, in one message."""
+        budget = self.budget_chars * 85 // 100
+        before = file.text[:offset].split("\n")
+        after = file.text[offset:].split("\n")
+        kept_before: list[str] = []
+        size = 0
+        for line in reversed(before):
+            size += len(line) + 1
+            if size > budget * 3 // 4:
+                break
+            kept_before.insert(0, line)
+        first_line = len(before) - len(kept_before)
+        kept_after = _clip("\n".join(after), budget - size)
+        region = (
+            f'<cursor_region path="{file.path}" language="{file.language_id}" '
+            f'start_line="{first_line + 1}">\n'
+            + "\n".join(kept_before)
+            + CURSOR_MARKER
+            + kept_after
+            + "\n</cursor_region>\n"
+        )
+        return [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": "Task: complete the code at the cursor.\n" + region},
+        ]
+
+
+def _cursor_region(file: FileView, offset: int) -> str:
+    line_start = file.text.rfind("\n", 0, offset) + 1
+    start = line_start
+    for _ in range(REGION_LINES_BEFORE):
+        if start == 0:
+            break
+        start = file.text.rfind("\n", 0, start - 1) + 1
+    end = offset
+    for _ in range(REGION_LINES_AFTER + 1):
+        found = file.text.find("\n", end)
+        if found < 0:
+            end = len(file.text)
+            break
+        end = found + 1
+    first_line = file.text.count("\n", 0, start)
+    text = file.text[start:offset] + CURSOR_MARKER + file.text[offset:end].rstrip("\n")
+    return (
+        f'<cursor_region path="{file.path}" language="{file.language_id}" '
+        f'start_line="{first_line + 1}">\n{text}\n</cursor_region>\n'
+    )
+
+
+def _edits_since(snapshot: _Snapshot, live: str) -> str:
+    if snapshot.text == live:
+        return ""
+    start, end_old = _changed_span(snapshot.text, live)
+    end_live = len(live) - (len(snapshot.text) - end_old)
+    # Widen to whole lines so the model reads lines, not fragments.
+    line_from = snapshot.text.rfind("\n", 0, start) + 1
+    old_to = _line_end(snapshot.text, end_old)
+    live_to = _line_end(live, end_live)
+    first = snapshot.text.count("\n", 0, line_from) + 1
+    last = snapshot.text.count("\n", 0, old_to) + 1
+    return (
+        f"<edits_since_snapshot>\nLines {first}-{last} of the snapshot now read:\n"
+        f"{live[line_from:live_to]}\n</edits_since_snapshot>\n"
+    )
+
+
+def _line_end(text: str, offset: int) -> int:
+    found = text.find("\n", offset)
+    return len(text) if found < 0 else found
+
+
+def _changed_span(old: str, new: str) -> tuple[int, int]:
+    """(start, end_in_old) of the region that differs, by common prefix and suffix."""
+    limit = min(len(old), len(new))
+    start = _common_prefix(old, new, limit)
+    tail_limit = limit - start
+    suffix = _common_prefix(old[::-1], new[::-1], tail_limit) if tail_limit else 0
+    return start, len(old) - suffix
+
+
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    step = 4096  # compare in blocks: C-speed slices, then one block char by char
+    index = 0
+    while index < limit and a[index : index + step] == b[index : index + step]:
+        index += step
+    index = min(index, limit)
+    end = min(index + step, limit)
+    while index < end and a[index] == b[index]:
+        index += 1
+    return index
+
+
+def _clip(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: max(chars, 0)]
+
+
+def _project_context(file: FileView, others: Sequence[FileView], chars: int) -> str:
+    parts: list[str] = []
+    used = 0
+    for other in sorted(others, key=lambda view: view.uri):
+        if other.uri == file.uri or other.language_id != file.language_id:
+            continue
+        body = _clip(other.text, chars - used)
+        if not body:
+            break
+        parts.append(f'<file path="{other.path}">\n{body}\n</file>\n')
+        used += len(body)
+    return f"<project_context>\n{''.join(parts)}</project_context>\n" if parts else ""

@@ -1,0 +1,207 @@
+"""Streaming chat completions over one long-lived, pooled httpx client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import ssl
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from grok_lsp import __version__
+from grok_lsp.provider.errors import (
+    AuthenticationError,
+    ProviderError,
+    error_from_response,
+    error_from_transport,
+)
+from grok_lsp.provider.models import accepts_reasoning_effort
+from grok_lsp.provider.redact import redact
+from grok_lsp.provider.stream import ChatStream
+
+__all__ = ["ChatRequest", "ChatStream", "ProviderClient"]
+
+logger = logging.getLogger(__name__)
+
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what a header value can carry as is
+# Idle pooled connections live this long, so the one opened by warm_up() is there at the first
+# keystroke (the server may still close it sooner; httpx then reconnects transparently).
+_KEEPALIVE_SECONDS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    model: str
+    messages: Sequence[Mapping[str, str]]  # {"role": ..., "content": ...}
+    max_tokens: int
+    temperature: float | None = None
+    reasoning_effort: str | None = None  # sent only when accepts_reasoning_effort(model)
+    conv_id: str | None = None  # -> header "x-grok-conv-id"; visible ASCII only
+
+    def __post_init__(self) -> None:
+        if self.conv_id is not None and not _HEADER_TOKEN.fullmatch(self.conv_id):
+            raise ValueError("conv_id must be non-empty visible ASCII (it is sent as a header)")
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body. Never `stop` or penalties: output is cut client-side."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [dict(message) for message in self.messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "max_tokens": self.max_tokens,
+        }
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if self.reasoning_effort is not None and accepts_reasoning_effort(self.model):
+            body["reasoning_effort"] = self.reasoning_effort
+        return body
+
+
+class ProviderClient:
+    """One pooled `httpx.AsyncClient` for the life of the server. The API key is sent only in
+    the Authorization header and redacted from every error message; logs carry only status,
+    model and conversation id.
+
+    HTTP/1.1 by default: httpcore 1.0 never sends RST_STREAM when an HTTP/2 stream is closed
+    early (encode/httpcore#943, #1022), so the server would go on generating, and billing, every
+    cancelled suggestion. Over HTTP/1.1 an early close drops the connection, which the server
+    sees at once; a spare connection is then re-opened in the background (`warm_up`) so the
+    next keystroke does not pay for a TLS handshake.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: httpx.Timeout,
+        http2: bool = False,
+        verify: bool | str = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+        proxy: str | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._api_key = (api_key or "").strip() or None
+        self._rewarming: set[asyncio.Task[None]] = set()
+        self._client = httpx.AsyncClient(
+            timeout=timeout,
+            http2=http2,
+            verify=_ssl_verify(verify),
+            transport=transport,
+            proxy=proxy,
+            limits=httpx.Limits(max_keepalive_connections=8, keepalive_expiry=_KEEPALIVE_SECONDS),
+            headers={"User-Agent": f"grok-lsp/{__version__}"},
+        )
+
+    async def warm_up(self) -> None:
+        """Open the pooled connection (TLS, ALPN) before it is needed. Never raises."""
+        try:
+            response = await self._client.get(f"{self._base_url}/models", headers=self._auth())
+        except (ProviderError, httpx.HTTPError) as exc:
+            logger.debug(
+                "warm-up failed: %s", redact(f"{type(exc).__name__}: {exc}", self._api_key)
+            )
+            return
+        logger.debug("warm-up: HTTP %s over %s", response.status_code, response.http_version)
+
+    async def list_models(self) -> list[str]:
+        """The ids served at GET {base}/models."""
+        try:
+            response = await self._client.get(f"{self._base_url}/models", headers=self._auth())
+        except httpx.TransportError as exc:
+            raise error_from_transport(exc, self._api_key, mid_stream=False) from None
+        if not response.is_success:
+            raise error_from_response(
+                response.status_code, response.headers, response.content, secret=self._api_key
+            )
+        try:
+            data = response.json().get("data")
+        except (ValueError, AttributeError):
+            data = None
+        if not isinstance(data, list):
+            raise ProviderError("GET /models did not return a model list", status_code=200)
+        return [m["id"] for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)]
+
+    def stream_chat(
+        self, request: ChatRequest
+    ) -> contextlib.AbstractAsyncContextManager[ChatStream]:
+        """POST {base}/chat/completions. Leaving the context, however it happens (end, break,
+        exception, cancellation), closes the response so the download stops."""
+        return self._stream_chat(request)
+
+    async def aclose(self) -> None:
+        for task in self._rewarming:
+            task.cancel()
+        await self._client.aclose()
+
+    @contextlib.asynccontextmanager
+    async def _stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatStream]:
+        # identity: a compressed event stream could be held back by the compressor's buffer.
+        headers = {"Accept": "text/event-stream", "Accept-Encoding": "identity", **self._auth()}
+        if request.conv_id is not None:
+            headers["x-grok-conv-id"] = request.conv_id
+        url = f"{self._base_url}/chat/completions"
+        http_request = self._client.build_request("POST", url, json=request.body(), headers=headers)
+        try:
+            response = await self._client.send(http_request, stream=True)
+        except httpx.TransportError as exc:
+            raise error_from_transport(exc, self._api_key, mid_stream=False) from None
+        stream: ChatStream | None = None
+        try:
+            logger.debug(
+                "chat: HTTP %s over %s, model=%s conv=%s",
+                response.status_code,
+                response.http_version,
+                request.model,
+                request.conv_id,
+            )
+            if not response.is_success:
+                raise error_from_response(
+                    response.status_code,
+                    response.headers,
+                    await _read(response),
+                    secret=self._api_key,
+                )
+            stream = ChatStream(response, self._api_key)
+            yield stream
+        finally:
+            await response.aclose()
+            if stream is not None and not stream.done and not self._client.is_closed:
+                self._rewarm()  # closed before the end: that connection is gone
+
+    def _rewarm(self) -> None:
+        task = asyncio.ensure_future(self.warm_up())
+        self._rewarming.add(task)
+        task.add_done_callback(self._rewarming.discard)
+
+    def _auth(self) -> dict[str, str]:
+        if self._api_key is None:
+            return {}
+        if not _HEADER_TOKEN.fullmatch(self._api_key):
+            raise AuthenticationError(
+                "the API key contains spaces or characters that cannot be sent in a header"
+            )
+        return {"Authorization": f"Bearer {self._api_key}"}
+
+
+async def _read(response: httpx.Response) -> bytes:
+    try:
+        return await response.aread()
+    except httpx.HTTPError:
+        return b""
+
+
+def _ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
+    # httpx 0.28 deprecates a CA path string; build the context it asks for.
+    if isinstance(verify, bool):
+        return verify
+    if os.path.isdir(verify):
+        return ssl.create_default_context(capath=verify)
+    return ssl.create_default_context(cafile=verify)

@@ -1,0 +1,190 @@
+"""Builds the language server: its state, and the wiring of each feature module."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Coroutine
+from typing import Any
+
+import httpx
+from lsprotocol import types as t
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from grok_lsp import __version__
+from grok_lsp.logging_setup import REDACTOR
+from grok_lsp.metrics import Metrics
+from grok_lsp.pipeline import Pipeline
+from grok_lsp.pricing import ModelPrice, cost_usd
+from grok_lsp.prompt import PromptBuilder
+from grok_lsp.provider.client import ProviderClient
+from grok_lsp.provider.errors import (
+    AuthenticationError,
+    CreditsExhaustedError,
+    ModelNotFoundError,
+    ProviderError,
+)
+from grok_lsp.provider.usage import Usage
+from grok_lsp.settings import LoadedSettings, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+STATUS_NOTIFICATION = "grok/status"
+# Failures that every further request would repeat: pause until the settings change.
+_STOPPING_ERRORS = (AuthenticationError, CreditsExhaustedError, ModelNotFoundError)
+
+
+class LenientProtocol(LanguageServerProtocol):
+    """JSON-RPC allows a request without `params`; pygls would never answer it."""
+
+    def structure_message(self, data: Any) -> Any:
+        if isinstance(data, dict) and "method" in data and "params" not in data:
+            data["params"] = None
+        return super().structure_message(data)
+
+
+class GrokServer(LanguageServer):
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        super().__init__("grok-lsp", __version__, protocol_cls=LenientProtocol, max_workers=2)
+        self.environ = dict(os.environ if environ is None else environ)
+        self.initialization_options: object = None
+        self.settings = Settings()
+        self.metrics = Metrics()
+        self.prompts = PromptBuilder(self.settings.prompt)
+        self.pipeline = Pipeline(self.provider, self.metrics, self.record_usage, self._busy)
+        self.state = "idle"
+        self.last_error: str | None = None
+        self._provider: ProviderClient | None = None
+        self._announced: set[str] = set()  # error kinds already shown to the user
+        self._background: set[asyncio.Future[Any]] = set()
+        self.paused_reason: str | None = None  # set by failures that retrying cannot fix
+
+    # settings -------------------------------------------------------------------------------
+    def apply_settings(self, workspace_config: object = None) -> LoadedSettings:
+        loaded = load_settings(self.environ, self.initialization_options, workspace_config)
+        old, self.settings = self.settings, loaded.settings
+        REDACTOR.add_secret(self.settings.api_key_value())
+        if loaded.problems:
+            self.window_show_message(
+                t.ShowMessageParams(
+                    type=t.MessageType.Warning,
+                    message="grok-lsp: invalid settings, using defaults for: "
+                    + "; ".join(loaded.problems),
+                )
+            )
+        if (old.model, old.completion, old.actions) != (
+            self.settings.model,
+            self.settings.completion,
+            self.settings.actions,
+        ):
+            self.paused_reason = None  # e.g. a model that was not found has been changed
+        if old.prompt != self.settings.prompt:
+            self.prompts = PromptBuilder(self.settings.prompt)
+        connection = ("api_key", "base_url", "ca_bundle")
+        if any(getattr(old, name) != getattr(self.settings, name) for name in connection):
+            self._announced.clear()  # a new key or endpoint deserves fresh error messages
+            self.paused_reason = None
+            self._drop_provider()
+        return loaded
+
+    # provider -------------------------------------------------------------------------------
+    def provider(self) -> ProviderClient:
+        if self._provider is None:
+            self._provider = ProviderClient(
+                self.settings.base_url,
+                self.settings.api_key_value(),
+                timeout=httpx.Timeout(self.settings.completion.timeout_ms / 1000, connect=5.0),
+                verify=self.settings.ca_bundle or True,
+            )
+        return self._provider
+
+    def _drop_provider(self) -> None:
+        if self._provider is not None:
+            old = self._provider
+            self._provider = None
+            self.spawn(old.aclose())
+
+    async def close(self) -> None:
+        await self.pipeline.close()
+        if self._provider is not None:
+            await self._provider.aclose()
+            self._provider = None
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Run in the background, keeping a reference and logging failures."""
+        task = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Future[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background task failed", exc_info=task.exception())
+
+    # accounting and status ------------------------------------------------------------------
+    def record_usage(self, usage: Usage | None, model: str | None, estimated_prompt: int) -> None:
+        if model:
+            self.metrics.served_model = model
+        prices = {
+            name: ModelPrice(price.input, price.cached_input, price.output)
+            for name, price in self.settings.prices.items()
+        }
+        served = model or self.settings.completion_model
+        if usage is None:
+            estimate = cost_usd(Usage(prompt_tokens=estimated_prompt), served, prices)
+            self.metrics.record_estimate(estimated_prompt, estimate)
+            return
+        self.metrics.record_usage(usage, cost_usd(usage, served, prices))
+
+    def _busy(self, busy: bool) -> None:
+        if self.state != "error" or busy:
+            self.set_state("thinking" if busy else "idle")
+
+    def set_state(self, state: str, message: str | None = None) -> None:
+        if state == self.state and message is None:
+            return
+        self.state = state
+        self.protocol.notify(STATUS_NOTIFICATION, {"state": state, "message": message})
+
+    def report_error(self, error: ProviderError, action: str) -> None:
+        """One clear message per kind of failure; every failure is logged."""
+        self.metrics.errors += 1
+        kind = type(error).__name__
+        text = f"grok-lsp: {action} failed: {error.message}"
+        self.last_error = text
+        log.warning("%s (%s, status %s)", text, kind, error.status_code)
+        self.window_log_message(t.LogMessageParams(type=t.MessageType.Warning, message=text))
+        self.set_state("error", text)
+        if isinstance(error, _STOPPING_ERRORS):
+            self.paused_reason = text
+            text += " Requests are paused until the settings change."
+        if kind not in self._announced:
+            self._announced.add(kind)
+            self.window_show_message(t.ShowMessageParams(type=t.MessageType.Error, message=text))
+
+    def is_paused(self) -> bool:
+        return self.paused_reason is not None
+
+    def clear_error(self) -> None:
+        self._announced.clear()
+        if self.state == "error":
+            self.set_state("idle")
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log out-of-band errors instead of a pop-up for each."""
+        log.error("server error from %s", getattr(source, "__name__", source), exc_info=error)
+
+
+def create_server(environ: dict[str, str] | None = None) -> GrokServer:
+    from grok_lsp.features import inline, lifecycle, stats
+
+    server = GrokServer(environ)
+    lifecycle.register(server)
+    inline.register(server)
+    stats.register(server)
+    return server
+
+
+__all__ = ["GrokServer", "create_server", "load_settings"]

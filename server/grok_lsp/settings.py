@@ -1,0 +1,190 @@
+"""Every setting of grok-lsp in one typed, fully defaulted model, and the one merge function.
+
+Sources, highest first: the client's `workspace/configuration` answer for section `grok`, then
+`initializationOptions` (the same keys, bare or under `grok`), then the environment
+(`XAI_API_KEY`, `GROK_LSP_BASE_URL`, `GROK_LSP_MODEL`). Keys are camelCase on the wire.
+A value that does not validate is dropped (its default stays) and named in one message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic.alias_generators import to_camel
+
+DEFAULT_BASE_URL = "https://api.x.ai/v1"
+DEFAULT_MODEL = "grok-code-fast-1"
+DEFAULT_EXCLUDE = (".env*", "*.pem", "*.key", "id_rsa*", "secrets.*")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+    )
+
+
+class CompletionSettings(_Section):
+    enabled: bool = True
+    model: str | None = Field(None, description="Model for inline completions; unset = `model`.")
+    max_tokens: int = Field(1024, ge=16, le=65536, description="Cap on output incl. reasoning.")
+    max_lines: int = Field(8, ge=1, le=200)
+    debounce_ms: int = Field(75, ge=0, le=5000)
+    timeout_ms: int = Field(15000, ge=100, le=600000)
+    reasoning_effort: Literal["none", "low", "medium", "high"] | None = Field(
+        None, description="Sent only to models that accept it (grok-4.3)."
+    )
+    temperature: float | None = Field(0.0, ge=0.0, le=2.0)
+    prompt_layout: Literal["layered", "window"] = Field(
+        "layered", description="`window` is the cursor-centred layout, kept for benchmarks."
+    )
+
+
+class ActionsSettings(_Section):
+    enabled: bool = True
+    model: str | None = Field(None, description="Model for code actions; unset = `model`.")
+    max_tokens: int = Field(4096, ge=64, le=65536)
+    timeout_ms: int = Field(60000, ge=100, le=600000)
+    offered: tuple[Literal["fix", "explain", "refactor"], ...] = ("fix", "explain", "refactor")
+
+
+class PromptSettings(_Section):
+    budget_tokens: int = Field(16000, ge=512, le=250000, description="Whole prompt, estimated.")
+    snapshot_drift_chars: int = Field(
+        2000, ge=0, description="Re-snapshot the file once the live text drifts this far."
+    )
+
+
+class Price(_Section):
+    input: float = Field(ge=0)
+    cached_input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+class Settings(_Section):
+    api_key: SecretStr | None = None
+    base_url: str = DEFAULT_BASE_URL
+    model: str = DEFAULT_MODEL
+    completion: CompletionSettings = CompletionSettings()
+    actions: ActionsSettings = ActionsSettings()
+    prompt: PromptSettings = PromptSettings()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    prices: dict[str, Price] = Field(
+        default_factory=dict, description="USD per million tokens, keyed by echoed model."
+    )
+    ca_bundle: str | None = None
+
+    @property
+    def completion_model(self) -> str:
+        return self.completion.model or self.model
+
+    @property
+    def actions_model(self) -> str:
+        return self.actions.model or self.model
+
+    def api_key_value(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key else None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSettings:
+    settings: Settings
+    problems: tuple[str, ...]  # one line per rejected value, naming the key and what was expected
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    if key := environ.get("XAI_API_KEY"):
+        raw["apiKey"] = key
+    if base_url := environ.get("GROK_LSP_BASE_URL"):
+        raw["baseUrl"] = base_url
+    if model := environ.get("GROK_LSP_MODEL"):
+        raw["model"] = model
+    return raw
+
+
+def unwrap_section(value: object) -> dict[str, Any]:
+    """Accept `{apiKey: …}` and `{grok: {apiKey: …}}` (Helix sends its whole `config` table)."""
+    if not isinstance(value, Mapping):
+        return {}
+    inner = value.get("grok")
+    return dict(inner) if isinstance(inner, Mapping) else dict(value)
+
+
+def merge_sources(*sources: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge dicts, later sources winning; `None` values do not override."""
+    merged: dict[str, Any] = {}
+    for source in sources:
+        for key, value in source.items():
+            if value is None:
+                continue
+            if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+                merged[key] = merge_sources(merged[key], value)
+            elif isinstance(value, Mapping):
+                merged[key] = merge_sources(value)
+            else:
+                merged[key] = value
+    return merged
+
+
+def load_settings(
+    environ: Mapping[str, str],
+    initialization_options: object = None,
+    workspace_config: object = None,
+) -> LoadedSettings:
+    # Lowest priority first. A bad value is removed from the source that supplied it, so the
+    # next source down (or the default) takes its place.
+    sources = [
+        from_environment(environ),
+        unwrap_section(initialization_options),
+        unwrap_section(workspace_config),
+    ]
+    problems: dict[str, str] = {}
+    for _ in range(50):  # each pass removes at least one bad value; the bound only guards a bug
+        try:
+            return LoadedSettings(
+                Settings.model_validate(merge_sources(*sources)), _lines(problems)
+            )
+        except ValidationError as error:
+            for detail in error.errors():
+                path = _wire_path(detail["loc"])
+                if detail["type"] == "missing":  # an incomplete entry (e.g. a price): drop it whole
+                    path = path[:-1]
+                problems.setdefault(".".join(path), f"{detail['msg']} (got {_shown(detail)})")
+                _drop_from_highest(sources, path)
+    return LoadedSettings(Settings(), _lines(problems))
+
+
+def _lines(problems: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(f"grok.{key}: {text}" for key, text in problems.items())
+
+
+def _drop_from_highest(sources: list[dict[str, Any]], path: list[str]) -> None:
+    for source in reversed(sources):
+        if _drop(source, path):
+            return
+
+
+def _wire_path(loc: tuple[int | str, ...]) -> list[str]:
+    return [str(part) for part in loc]
+
+
+def _shown(detail: Mapping[str, Any]) -> str:
+    if detail["loc"] and detail["loc"][0] == "apiKey":
+        return "a hidden value"
+    return repr(detail.get("input"))[:60]
+
+
+def _drop(raw: dict[str, Any], path: list[str]) -> bool:
+    """Remove the offending value; for a bad item inside a list, remove the whole list."""
+    node: Any = raw
+    for part in path[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        if not isinstance(node[part], dict):
+            node.pop(part)
+            return True
+        node = node[part]
+    return isinstance(node, dict) and node.pop(path[-1], None) is not None

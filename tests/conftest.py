@@ -1,0 +1,176 @@
+"""Shared fixtures: the emulator on loopback, and a real grok-lsp process driven by pytest-lsp."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from lsprotocol import types as t
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import register_lsp_features
+
+from grok_lsp.emulator.runner import BackgroundEmulator
+
+SERVER_COMMAND = [sys.executable, "-m", "grok_lsp", "--log-level", "INFO"]
+TEST_KEY = "xai-testkey-0123456789abcdef"
+
+
+class Emulator:
+    """The emulator, plus the admin calls tests make on it."""
+
+    def __init__(self, background: BackgroundEmulator) -> None:
+        self.base_url = background.base_url
+        self.admin = background.base_url.removesuffix("/v1") + "/emulator"
+
+    def stats(self) -> dict[str, Any]:
+        return dict(httpx.get(f"{self.admin}/stats").json())
+
+    def fault(self, kind: str, **options: Any) -> None:
+        httpx.post(f"{self.admin}/faults", json={"kind": kind, **options}).raise_for_status()
+
+    def configure(self, **options: Any) -> None:
+        httpx.post(f"{self.admin}/config", json=options).raise_for_status()
+
+    def reset(self) -> None:
+        httpx.post(f"{self.admin}/reset").raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def emulator_process() -> Iterator[BackgroundEmulator]:
+    background = BackgroundEmulator().start()
+    yield background
+    background.stop()
+
+
+@pytest.fixture
+def emulator(emulator_process: BackgroundEmulator) -> Emulator:
+    emulator = Emulator(emulator_process)
+    emulator.reset()
+    emulator.configure(ttft_ms=0, tokens_per_second=0, reasoning_tokens=0)
+    return emulator
+
+
+def vscode_capabilities() -> t.ClientCapabilities:
+    """VS Code's captured capabilities (v1.65) plus inline completion, as current VS Code has."""
+    capabilities = client_capabilities("visual-studio-code")
+    assert capabilities.text_document is not None
+    capabilities.text_document.inline_completion = t.InlineCompletionClientCapabilities()
+    return capabilities
+
+
+def helix_capabilities() -> t.ClientCapabilities:
+    """What Helix advertises: no inline completion, utf-8 first, codeAction resolve of edits.
+
+    From helix-term/src/client.rs (`capabilities` in `initialize`), summarised in
+    ../shared/NOTES-lsp.md §4.
+    """
+    return t.ClientCapabilities(
+        general=t.GeneralClientCapabilities(
+            position_encodings=[
+                t.PositionEncodingKind.Utf8,
+                t.PositionEncodingKind.Utf32,
+                t.PositionEncodingKind.Utf16,
+            ]
+        ),
+        workspace=t.WorkspaceClientCapabilities(configuration=True),
+        text_document=t.TextDocumentClientCapabilities(
+            completion=t.CompletionClientCapabilities(
+                completion_item=t.ClientCompletionItemOptions(
+                    snippet_support=True, documentation_format=[t.MarkupKind.Markdown]
+                )
+            ),
+            code_action=t.CodeActionClientCapabilities(
+                code_action_literal_support=t.ClientCodeActionLiteralOptions(
+                    code_action_kind=t.ClientCodeActionKindOptions(value_set=["", "quickfix"])
+                ),
+                resolve_support=t.ClientCodeActionResolveOptions(properties=["edit", "command"]),
+                data_support=True,
+            ),
+        ),
+    )
+
+
+class GrokClient(LanguageClient):
+    """pytest-lsp's client, also keeping the `initialize` answer and the `grok/status` feed."""
+
+    def __init__(self) -> None:
+        super().__init__(converter_factory=default_converter)
+        self.initialize_result: t.InitializeResult | None = None
+        self.statuses: list[Any] = []
+
+    @property
+    def server_capabilities(self) -> t.ServerCapabilities:
+        assert self.initialize_result is not None
+        return self.initialize_result.capabilities
+
+
+def make_client() -> GrokClient:
+    client = GrokClient()
+    register_lsp_features(client)
+
+    @client.feature("grok/status")
+    def status(params: Any) -> None:
+        client.statuses.append(params)
+
+    return client
+
+
+StartClient = Callable[..., Awaitable[GrokClient]]
+
+
+@pytest_asyncio.fixture
+async def start_client(emulator: Emulator) -> AsyncIterator[StartClient]:
+    """Start a grok-lsp process pointed at the emulator; shut every one down afterwards."""
+    started: list[GrokClient] = []
+
+    async def start(
+        capabilities: t.ClientCapabilities | None = None,
+        settings: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> GrokClient:
+        server_env = {
+            **os.environ,
+            "XAI_API_KEY": TEST_KEY,
+            "GROK_LSP_BASE_URL": emulator.base_url,
+            **(env or {}),
+        }
+        config = ClientServerConfig(SERVER_COMMAND, make_client, server_env)
+        client = await config.start()
+        assert isinstance(client, GrokClient)
+        grok = {"completion": {"debounceMs": 0}, **(settings or {})}
+        client.set_configuration(grok, section="grok")
+        client.initialize_result = await client.initialize_session(
+            t.InitializeParams(
+                capabilities=capabilities or vscode_capabilities(),
+                root_uri="file:///work",
+                initialization_options=grok,  # the same, so no request races the pull
+            )
+        )
+        started.append(client)
+        return client
+
+    yield start
+    for client in started:
+        await client.shutdown_session()
+
+
+def open_document(
+    client: LanguageClient, text: str, uri: str = "file:///work/demo.py", language: str = "python"
+) -> str:
+    client.text_document_did_open(
+        t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, language, 1, text))
+    )
+    return uri
+
+
+def stats(value: Any) -> dict[str, Any]:
+    """`grok/stats` arrives as pygls namedtuples: turn it into plain dicts."""
+    if hasattr(value, "_asdict"):
+        return {key: stats(item) for key, item in value._asdict().items()}
+    return value  # type: ignore[no-any-return]

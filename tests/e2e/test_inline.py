@@ -1,0 +1,172 @@
+"""Inline completions through the real protocol, against the emulator over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from lsprotocol import types as t
+from pygls.exceptions import JsonRpcRequestCancelled
+from pytest_lsp import LanguageClient
+from tests.conftest import Emulator, StartClient, helix_capabilities, open_document, stats
+
+ORACLE = (
+    "def greet(name: str) -> str:\n"
+    "    return f'Hello, {name}! Welcome to grok-lsp.'\n"
+    "\n"
+    "\n"
+    "def farewell(name: str) -> str:\n"
+    "    return f'Goodbye, {name}.'\n"
+)
+PARTIAL = "def greet(name: str) -> str:\n    return f'Hello, {na"
+EXPECTED = "me}! Welcome to grok-lsp.'"
+FAREWELL = "def farewell(name: str) -> str:\n    return f'Good"
+
+
+def set_oracle(emulator: Emulator, *texts: str) -> None:
+    httpx.post(f"{emulator.admin}/oracle", json={"texts": list(texts)}).raise_for_status()
+
+
+def inline_params(
+    uri: str, line: int, character: int, automatic: bool = False
+) -> t.InlineCompletionParams:
+    kind = (
+        t.InlineCompletionTriggerKind.Automatic
+        if automatic
+        else t.InlineCompletionTriggerKind.Invoked
+    )
+    return t.InlineCompletionParams(
+        context=t.InlineCompletionContext(trigger_kind=kind),
+        text_document=t.TextDocumentIdentifier(uri=uri),
+        position=t.Position(line=line, character=character),
+    )
+
+
+def inserted(result: t.InlineCompletionList | list[t.InlineCompletionItem] | None) -> list[str]:
+    items = result.items if isinstance(result, t.InlineCompletionList) else result or []
+    return [
+        item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
+        for item in items
+    ]
+
+
+async def test_advertises_inline_completion(start_client: StartClient) -> None:
+    client = await start_client()
+    assert client.server_capabilities.inline_completion_provider is not None
+
+
+async def test_inline_completion_in_a_vscode_like_client(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    client = await start_client()
+    uri = open_document(client, PARTIAL)
+    result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+    assert inserted(result) == [EXPECTED]
+    request = emulator.stats()["last_request"]
+    body = request["body"]
+    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
+    assert not {"stop", "presence_penalty", "frequency_penalty", "reasoning_effort"} & set(body)
+    assert request["headers"]["x-grok-conv-id"]
+    assert "<|cursor|>" in body["messages"][-1]["content"]
+    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    assert served["model"]["served"] == "grok-lsp-emulator"
+    assert served["promptTokens"] > 0 and served["costUsd"] > 0
+
+
+async def test_completion_items_without_inline_support(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    client = await start_client(capabilities=helix_capabilities())
+    assert client.server_capabilities.position_encoding == t.PositionEncodingKind.Utf8
+    uri = open_document(client, PARTIAL)
+    result = await client.text_document_completion_async(
+        t.CompletionParams(
+            text_document=t.TextDocumentIdentifier(uri=uri),
+            position=t.Position(line=1, character=23),
+        )
+    )
+    assert isinstance(result, t.CompletionList) and result.is_incomplete
+    [item] = result.items
+    assert item.detail == "grok"
+    assert isinstance(item.text_edit, t.TextEdit)
+    assert item.text_edit.new_text == "na" + EXPECTED  # starts with the word being typed
+    assert item.text_edit.range.start == t.Position(line=1, character=21)
+    assert item.filter_text == item.text_edit.new_text
+    assert item.insert_text_format == t.InsertTextFormat.PlainText
+
+
+async def test_cancel_closes_the_upstream_stream(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    emulator.configure(ttft_ms=0, tokens_per_second=4)
+    client = await start_client()
+    uri = open_document(client, PARTIAL)
+    request = asyncio.ensure_future(
+        client.protocol.send_request_async(
+            t.TEXT_DOCUMENT_INLINE_COMPLETION, inline_params(uri, 1, 23), msg_id=4242
+        )
+    )
+    await _until(lambda: emulator.stats()["streams_in_flight"] == 1)
+    client.cancel_request(t.CancelParams(id=4242))
+    with pytest.raises(JsonRpcRequestCancelled):
+        await asyncio.wait_for(request, 5)
+    await _until(lambda: emulator.stats()["streams_aborted"] == 1)
+    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    assert served["cancelled"] == 1 and served["streamsClosedEarly"] == 1
+
+
+async def test_single_line_returns_before_the_stream_ends(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    # The oracle continues past the cursor's line; a single-line suggestion must not wait.
+    set_oracle(emulator, ORACLE)
+    emulator.configure(ttft_ms=0, tokens_per_second=40, overshoot_lines=4)
+    client = await start_client()
+    uri = open_document(client, PARTIAL)
+    result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+    assert inserted(result) == [EXPECTED]
+    assert emulator.stats()["streams_completed"] == 0  # we did not wait for the end
+    await _until(lambda: emulator.stats()["streams_aborted"] == 1)  # and we closed it
+
+
+async def _until(check: object, seconds: float = 5.0) -> None:
+    assert callable(check)
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+async def test_newer_request_supersedes_older(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    emulator.configure(ttft_ms=0, tokens_per_second=4)
+    client = await start_client()
+    uri = open_document(client, PARTIAL)
+    first = asyncio.ensure_future(
+        client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+    )
+    await _until(lambda: emulator.stats()["streams_in_flight"] == 1)
+    emulator.configure(tokens_per_second=0)
+    client.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[t.TextDocumentContentChangeWholeDocument(text=FAREWELL)],
+        )
+    )
+    second = await client.text_document_inline_completion_async(inline_params(uri, 1, 17))
+    with pytest.raises(JsonRpcRequestCancelled):
+        await asyncio.wait_for(first, 5)
+    assert inserted(second) == ["bye, {name}.'"]
+    # The old stream no longer fits the text: closed at once, not after the grace period.
+    assert emulator.stats()["streams_aborted"] == 1
+
+
+def client_messages(client: LanguageClient) -> list[str]:
+    return [message.message for message in client.messages]

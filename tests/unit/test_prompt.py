@@ -1,0 +1,75 @@
+"""The cacheable prompt: leading layers byte-stable while typing; snapshot refresh past drift."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grok_lsp.prompt import SYSTEM, FileView, PromptBuilder
+from grok_lsp.settings import PromptSettings
+
+BODY = "".join(f"def f{i}(x):\n    return x * {i}\n\n" for i in range(60))
+OTHER = FileView("file:///w/b.py", "b.py", "python", "import os\n")
+
+
+def view(text: str) -> FileView:
+    return FileView("file:///w/a.py", "a.py", "python", text)
+
+
+def stable(builder: PromptBuilder, text: str, offset: int) -> list[str]:
+    messages = builder.completion(view(text), offset, [OTHER])
+    assert messages[0]["content"] == SYSTEM
+    assert "<|cursor|>" in messages[-1]["content"]
+    return [message["content"] for message in messages[:2]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, BODY.count("\n") - 1),
+    st.lists(
+        st.tuples(st.integers(0, 40), st.text("abc ()_=:", min_size=1, max_size=3)), max_size=25
+    ),
+)
+def test_typing_in_a_line_keeps_the_leading_layers_identical(
+    line: int, edits: list[tuple[int, str]]
+) -> None:
+    builder = PromptBuilder(PromptSettings(snapshot_drift_chars=2000))
+    line_start = sum(len(text) + 1 for text in BODY.split("\n")[:line])
+    text = BODY
+    first = stable(builder, text, line_start)
+    for column, typed in edits:
+        line_end = text.find("\n", line_start)
+        cursor = min(line_start + column, line_end)
+        text = text[:cursor] + typed + text[cursor:]
+        assert stable(builder, text, cursor + len(typed)) == first
+
+
+def test_a_far_edit_refreshes_the_snapshot_only_past_the_threshold() -> None:
+    builder = PromptBuilder(PromptSettings(snapshot_drift_chars=100))
+    first = stable(builder, BODY, 10)
+    small = BODY + "# note\n"
+    assert stable(builder, small, 10) == first
+    tail = builder.completion(view(small), 10, [OTHER])[-1]["content"]
+    assert "<edits_since_snapshot>" in tail and "# note" in tail
+    large = BODY + "#" * 150 + "\n"
+    assert stable(builder, large, 10) != first
+
+
+def test_large_files_get_a_window_aligned_to_fixed_lines() -> None:
+    big = "".join(f"value_{i} = {i}\n" for i in range(20_000))
+    builder = PromptBuilder(PromptSettings(budget_tokens=4000))
+    line = lambda n: sum(len(f"value_{i} = {i}\n") for i in range(n))  # noqa: E731
+    first = stable(builder, big, line(5000))
+    assert 'first_line="' in first[1] and "value_0 =" not in first[1]
+    assert stable(builder, big, line(5010)) == first  # the window does not slide with the cursor
+    total = sum(len(m["content"]) for m in builder.completion(view(big), line(5010), []))
+    assert total < 4000 * 3 * 1.2
+
+
+def test_the_window_layout_shifts_with_the_cursor_line() -> None:
+    builder = PromptBuilder(PromptSettings(budget_tokens=600))
+    text = BODY * 3
+    first = builder.completion(view(text), len(text) - 300, [], layout="window")
+    later = builder.completion(view(text), len(text) - 100, [], layout="window")
+    assert first[0] == later[0]
+    assert first[1]["content"][:300] != later[1]["content"][:300]
