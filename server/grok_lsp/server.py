@@ -14,6 +14,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from grok_lsp import __version__
+from grok_lsp.failures import describe
 from grok_lsp.logging_setup import REDACTOR
 from grok_lsp.metrics import Metrics
 from grok_lsp.pipeline import Pipeline
@@ -152,7 +153,7 @@ class GrokServer(LanguageServer):
         """One clear message per kind of failure; every failure is logged."""
         self.metrics.errors += 1
         kind = type(error).__name__
-        text = f"grok-lsp: {action} failed: {error.message}"
+        text = describe(error, action)
         self.last_error = text
         log.warning("%s (%s, status %s)", text, kind, error.status_code)
         self.window_log_message(t.LogMessageParams(type=t.MessageType.Warning, message=text))
