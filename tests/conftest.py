@@ -64,11 +64,14 @@ def vscode_capabilities() -> t.ClientCapabilities:
     return capabilities
 
 
-def helix_capabilities() -> t.ClientCapabilities:
-    """What Helix advertises: no inline completion, utf-8 first, codeAction resolve of edits.
+def helix_capabilities(snippets: bool = True) -> t.ClientCapabilities:
+    """What Helix sends in `initialize`: no inline completion, utf-8 first, no documentationFormat.
 
-    From helix-term/src/client.rs (`capabilities` in `initialize`), summarised in
-    ../shared/NOTES-lsp.md §4.
+    Transcribed from helix-editor/helix `helix-lsp/src/client.rs`, `Client::initialize` (commit
+    0002bec4aaf2), the capabilities a server can act on; `snippets` is the editor's
+    `lsp.snippets` setting (default true). Helix has no `completionItem.documentationFormat`,
+    so documentation must be plain text; it filters items by fuzzy-matching the word before
+    the cursor against `filterText` (`helix-term/src/ui/completion.rs`).
     """
     return t.ClientCapabilities(
         general=t.GeneralClientCapabilities(
@@ -78,31 +81,98 @@ def helix_capabilities() -> t.ClientCapabilities:
                 t.PositionEncodingKind.Utf16,
             ]
         ),
-        workspace=t.WorkspaceClientCapabilities(configuration=True),
+        window=t.WindowClientCapabilities(work_done_progress=True),
+        workspace=t.WorkspaceClientCapabilities(
+            configuration=True,
+            did_change_configuration=t.DidChangeConfigurationClientCapabilities(
+                dynamic_registration=False
+            ),
+            workspace_folders=True,
+            apply_edit=True,
+            execute_command=t.ExecuteCommandClientCapabilities(dynamic_registration=False),
+            workspace_edit=t.WorkspaceEditClientCapabilities(
+                document_changes=True,
+                resource_operations=[
+                    t.ResourceOperationKind.Create,
+                    t.ResourceOperationKind.Rename,
+                    t.ResourceOperationKind.Delete,
+                ],
+                failure_handling=t.FailureHandlingKind.Abort,
+                normalizes_line_endings=False,
+            ),
+        ),
         text_document=t.TextDocumentClientCapabilities(
             completion=t.CompletionClientCapabilities(
                 completion_item=t.ClientCompletionItemOptions(
-                    snippet_support=True, documentation_format=[t.MarkupKind.Markdown]
-                )
+                    snippet_support=snippets,
+                    resolve_support=t.ClientCompletionItemResolveOptions(
+                        properties=["documentation", "detail", "additionalTextEdits"]
+                    ),
+                    insert_replace_support=True,
+                    deprecated_support=True,
+                    tag_support=t.CompletionItemTagOptions(
+                        value_set=[t.CompletionItemTag.Deprecated]
+                    ),
+                ),
+                completion_item_kind=t.ClientCompletionItemOptionsKind(),
             ),
+            hover=t.HoverClientCapabilities(content_format=[t.MarkupKind.Markdown]),
             code_action=t.CodeActionClientCapabilities(
                 code_action_literal_support=t.ClientCodeActionLiteralOptions(
-                    code_action_kind=t.ClientCodeActionKindOptions(value_set=["", "quickfix"])
+                    code_action_kind=t.ClientCodeActionKindOptions(
+                        value_set=[
+                            "",
+                            "quickfix",
+                            "refactor",
+                            "refactor.extract",
+                            "refactor.inline",
+                            "refactor.rewrite",
+                            "source",
+                            "source.organizeImports",
+                        ]
+                    )
                 ),
-                resolve_support=t.ClientCodeActionResolveOptions(properties=["edit", "command"]),
+                is_preferred_support=True,
+                disabled_support=True,
                 data_support=True,
+                resolve_support=t.ClientCodeActionResolveOptions(properties=["edit", "command"]),
+            ),
+            publish_diagnostics=t.PublishDiagnosticsClientCapabilities(
+                version_support=True,
+                tag_support=t.ClientDiagnosticsTagOptions(
+                    value_set=[t.DiagnosticTag.Unnecessary, t.DiagnosticTag.Deprecated]
+                ),
             ),
         ),
     )
+
+
+def converter() -> Any:
+    """pygls's converter, with lsprotocol 2025.0.0's CodeAction-or-Command hook corrected.
+
+    lsprotocol structures any code action that carries a `command` as a bare `Command` (it
+    checks for the key, not for its type), losing title, kind, diagnostics and data. Editors
+    tell the two apart by whether `command` is a string; so does this hook.
+    """
+    structuring = default_converter()
+
+    def code_action_or_command(value: Any, _: type) -> t.Command | t.CodeAction:
+        if isinstance(value.get("command"), str):
+            return structuring.structure(value, t.Command)  # type: ignore[no-any-return]
+        return structuring.structure(value, t.CodeAction)  # type: ignore[no-any-return]
+
+    structuring.register_structure_hook(t.Command | t.CodeAction, code_action_or_command)
+    return structuring
 
 
 class GrokClient(LanguageClient):
     """pytest-lsp's client, also keeping the `initialize` answer and the `grok/status` feed."""
 
     def __init__(self) -> None:
-        super().__init__(converter_factory=default_converter)
+        super().__init__(converter_factory=converter)
         self.initialize_result: t.InitializeResult | None = None
         self.statuses: list[Any] = []
+        self.applied_edits: list[t.WorkspaceEdit] = []
 
     @property
     def server_capabilities(self) -> t.ServerCapabilities:
@@ -117,6 +187,11 @@ def make_client() -> GrokClient:
     @client.feature("grok/status")
     def status(params: Any) -> None:
         client.statuses.append(params)
+
+    @client.feature(t.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: t.ApplyWorkspaceEditParams) -> t.ApplyWorkspaceEditResult:
+        client.applied_edits.append(params.edit)
+        return t.ApplyWorkspaceEditResult(applied=True)
 
     return client
 

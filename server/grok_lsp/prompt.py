@@ -34,7 +34,8 @@ SYSTEM = (
     "text to insert at the cursor: no explanation, no markdown fences, nothing repeated from "
     "before or after the cursor. Match the surrounding indentation and style. Prefer a short, "
     "likely completion: finish the current line, or write the block the line opens.\n"
-    "- Edit: an <edit_target> holds numbered lines and a <diagnostic> or <instruction>. Reply "
+    "- Edit: an <edit_target> holds whole lines of the file (start_line to end_line) and comes "
+    "with a <diagnostic> to fix or an <instruction>. Reply "
     'with only a JSON object {"replacement": "<the new text of exactly those lines>", '
     '"summary": "<one line>"}.\n'
     "- Explain: an <explain_target> holds a <diagnostic>. Reply in short Markdown: what it "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import uuid
 from collections.abc import Coroutine
 from typing import Any
 
@@ -14,6 +15,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from grok_lsp import __version__
+from grok_lsp.explainstore import ExplanationStore
 from grok_lsp.failures import describe
 from grok_lsp.logging_setup import REDACTOR
 from grok_lsp.metrics import Metrics
@@ -61,6 +63,7 @@ class GrokServer(LanguageServer):
         self._announced: set[str] = set()  # error kinds already shown to the user
         self._background: set[asyncio.Future[Any]] = set()
         self.paused_reason: str | None = None  # set by failures that retrying cannot fix
+        self.explanations = ExplanationStore()
 
     # settings -------------------------------------------------------------------------------
     def apply_settings(self, workspace_config: object = None) -> LoadedSettings:
@@ -106,6 +109,12 @@ class GrokServer(LanguageServer):
             old = self._provider
             self._provider = None
             self.spawn(old.aclose())
+
+    def forget(self, uri: str) -> None:
+        """A document was closed: drop everything kept for it."""
+        self.pipeline.forget(uri)
+        self.prompts.forget(uri)
+        self.explanations.forget(uri)
 
     async def close(self) -> None:
         await self.pipeline.close()
@@ -165,6 +174,14 @@ class GrokServer(LanguageServer):
             self._announced.add(kind)
             self.window_show_message(t.ShowMessageParams(type=t.MessageType.Error, message=text))
 
+    def conv_id(self, uri: str) -> str:
+        """Stable per workspace+document, so requests reach the server holding their prefix."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.workspace.root_uri or ''}|{uri}"))
+
+    def notify_user(self, message: str) -> None:
+        log.info("%s", message)
+        self.window_show_message(t.ShowMessageParams(type=t.MessageType.Warning, message=message))
+
     def is_paused(self) -> bool:
         return self.paused_reason is not None
 
@@ -179,11 +196,13 @@ class GrokServer(LanguageServer):
 
 
 def create_server(environ: dict[str, str] | None = None) -> GrokServer:
-    from grok_lsp.features import inline, lifecycle, stats
+    from grok_lsp.features import actions, explanations, inline, lifecycle, stats
 
     server = GrokServer(environ)
     lifecycle.register(server)
     inline.register(server)
+    actions.register(server)
+    explanations.register(server)
     stats.register(server)
     return server
 

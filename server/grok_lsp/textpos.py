@@ -12,6 +12,20 @@ from lsprotocol.types import Position, PositionEncodingKind
 
 _UTF8 = PositionEncodingKind.Utf8
 _UTF16 = PositionEncodingKind.Utf16
+_UTF32 = PositionEncodingKind.Utf32
+
+
+def encoding_name(negotiated: object) -> str:
+    """`'utf-8'`, `'utf-16'` or `'utf-32'` for the encoding pygls negotiated.
+
+    `workspace.position_encoding` is a `PositionEncodingKind` member (or a plain string, or None
+    for LSP's default, UTF-16); `str()` of a member is `'PositionEncodingKind.Utf16'`, which no
+    comparison below would match, so always convert through here.
+    """
+    value = getattr(negotiated, "value", negotiated) or _UTF16.value
+    if value not in (_UTF8, _UTF16, _UTF32):
+        raise ValueError(f"unknown position encoding: {negotiated!r}")
+    return str(value)
 
 
 def line_start(text: str, line: int) -> int:
@@ -42,7 +56,9 @@ def unit_length(char: str, encoding: str) -> int:
         return len(char.encode("utf-8", "surrogatepass"))
     if encoding == _UTF16:
         return 2 if ord(char) > 0xFFFF else 1
-    return 1
+    if encoding == _UTF32:
+        return 1
+    raise ValueError(f"unknown position encoding: {encoding!r}")  # see encoding_name
 
 
 def offset_at(text: str, position: Position, encoding: str = _UTF16) -> int:

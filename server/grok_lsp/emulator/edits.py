@@ -29,6 +29,7 @@ _MESSAGE_CODES = (
     (r"comparisons? to `?None", "E711"),
     (r"comparisons? to `?(True|False)", "E712"),
     (r"multiple imports on one line", "E401"),
+    (r"^trailing comma$", "trailing-comma"),  # VS Code's JSON language service
 )
 NO_CHANGE = "no change suggested"
 Edit = tuple[list[str], str] | None
@@ -141,6 +142,12 @@ def _split_imports(lines: list[str], _message: str) -> Edit:
     return None
 
 
+def _trailing_comma(lines: list[str], _message: str) -> Edit:
+    """Drop a comma that is followed only by a closing bracket (on its line or the next)."""
+    text = re.sub(r",(\s*[}\]])", r"\1", "\n".join(lines))
+    return text.split("\n"), "Remove the trailing comma"
+
+
 def _by_instruction(lines: list[str], instruction: str) -> Edit:
     if "docstring" in instruction:
         return _add_docstring(lines)
@@ -206,4 +213,5 @@ _DIAGNOSTIC_RULES: dict[str, Callable[[list[str], str], Edit]] = {
     "E712": _bool_comparison,
     "F841": _unused_variable,
     "E401": _split_imports,
+    "trailing-comma": _trailing_comma,
 }

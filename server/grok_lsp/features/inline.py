@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from pathlib import Path
 
 from lsprotocol import types as t
-from pygls.uris import to_fs_path
 
 from grok_lsp import textpos
+from grok_lsp.features.documents import excluded, file_view, other_views
 from grok_lsp.pipeline import Query
 from grok_lsp.postprocess import CursorContext
-from grok_lsp.privacy import is_excluded
-from grok_lsp.prompt import FileView
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.server import GrokServer
@@ -75,31 +71,42 @@ def register(server: GrokServer) -> None:
         automatic = (
             params.context is None or params.context.trigger_kind != t.CompletionTriggerKind.Invoked
         )
+        opened = ls.workspace.text_documents.get(params.text_document.uri)
+        source = opened.source if opened is not None else ""  # the text the position is in
         text = await suggest(ls, params.text_document.uri, params.position, automatic)
-        items = [_completion_item(ls, params, text)] if text else []
+        items = [_completion_item(ls, params.position, source, text)] if text else []
         return t.CompletionList(is_incomplete=True, items=items)
 
 
-def _completion_item(ls: GrokServer, params: t.CompletionParams, text: str) -> t.CompletionItem:
-    source = ls.workspace.get_text_document(params.text_document.uri).source
-    encoding = str(ls.workspace.position_encoding or t.PositionEncodingKind.Utf16)
-    offset = textpos.offset_at(source, params.position, encoding)
+def _completion_item(
+    ls: GrokServer, position: t.Position, source: str, text: str
+) -> t.CompletionItem:
+    """One popup item that replaces the word being typed with word + suggestion.
+
+    Clients filter items by the word before the cursor (Helix fuzzy-matches it against
+    `filterText`, Neovim keeps items whose text starts with it), so the item starts with that
+    word and stays listed while the user types more of the suggestion; `isIncomplete` makes the
+    client ask again once they type something else.
+    """
+    encoding = textpos.encoding_name(ls.workspace.position_encoding)
+    offset = textpos.offset_at(source, position, encoding)
     word_start = offset
     while word_start > 0 and (source[word_start - 1].isalnum() or source[word_start - 1] == "_"):
         word_start -= 1
     word = source[word_start:offset]
     start = textpos.position_at(source, word_start, encoding)
-    label = (word + text).split("\n", 1)[0].strip()[:_LABEL_CHARS] or text.strip()[:_LABEL_CHARS]
+    lines = [line.strip() for line in (word + text).split("\n")]
+    label = next((line for line in lines if line), "grok")[:_LABEL_CHARS]
     return t.CompletionItem(
         label=label,
         kind=t.CompletionItemKind.Text,
         detail="grok",
-        documentation=t.MarkupContent(kind=t.MarkupKind.Markdown, value=f"```\n{word + text}\n```"),
+        documentation=_documentation(ls, word + text),
         filter_text=word + text,
         sort_text="0",
         preselect=True,
         insert_text_format=t.InsertTextFormat.PlainText,
-        text_edit=t.TextEdit(range=t.Range(start=start, end=params.position), new_text=word + text),
+        text_edit=t.TextEdit(range=t.Range(start=start, end=position), new_text=word + text),
     )
 
 
@@ -121,11 +128,10 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
         log.info("completion asked for a document that is not open: %s", uri)
         return ""
     document = ls.workspace.get_text_document(uri)
-    path = _display_path(ls, uri)
-    if is_excluded(path, settings.exclude):
+    if excluded(ls, uri):
         return ""
     source = document.source
-    encoding = str(ls.workspace.position_encoding or t.PositionEncodingKind.Utf16)
+    encoding = textpos.encoding_name(ls.workspace.position_encoding)
     offset = textpos.offset_at(source, position, encoding)
     line_from = max(source.rfind("\n", 0, offset), source.rfind("\r", 0, offset)) + 1
     line_to = textpos.line_end(source, offset)
@@ -138,16 +144,12 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
         following=source[line_to + 1 : following_to],
         max_lines=settings.completion.max_lines,
     )
-    conv_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ls.workspace.root_uri or ''}|{uri}"))
+    conv_id = ls.conv_id(uri)
     query = Query(uri, conv_id, source[:offset], source[offset:], context, automatic)
 
     def build_request() -> tuple[list[dict[str, str]], ChatRequest]:
-        file = FileView(uri, path, document.language_id or "text", source)
-        others = [
-            FileView(other.uri, _display_path(ls, other.uri), other.language_id or "", other.source)
-            for other in ls.workspace.text_documents.values()
-            if other.uri != uri and not is_excluded(_display_path(ls, other.uri), settings.exclude)
-        ]
+        file = file_view(ls, document)
+        others = other_views(ls, uri)
         messages = ls.prompts.completion(file, offset, others, settings.completion.prompt_layout)
         request = ChatRequest(
             model=settings.completion_model,
@@ -165,16 +167,3 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
     if suggestion:
         ls.clear_error()
     return suggestion or ""
-
-
-def _display_path(ls: GrokServer, uri: str) -> str:
-    path = to_fs_path(uri)
-    if path is None:
-        return uri
-    root = ls.workspace.root_path
-    if root:
-        try:
-            return Path(path).relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return Path(path).as_posix()

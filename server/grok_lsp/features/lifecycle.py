@@ -38,8 +38,7 @@ def register(server: GrokServer) -> None:
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     def closed(ls: GrokServer, params: t.DidCloseTextDocumentParams) -> None:
-        ls.pipeline.forget(params.text_document.uri)
-        ls.prompts.forget(params.text_document.uri)
+        ls.forget(params.text_document.uri)
 
     @server.feature(t.SHUTDOWN)
     async def shutdown(ls: GrokServer, params: None) -> None:

@@ -1,0 +1,257 @@
+"""Lightbulb actions: "Grok: fix", "Grok: explain" on diagnostics, "Grok: refactor" on selections.
+
+Listing is instant and never touches the network; the model is asked only for the action the
+user picks: in `codeAction/resolve` where the client resolves edits lazily, else through the
+`grok.applyAction` command, which applies the edit with `workspace/applyEdit`. Edits are
+versioned and minimal; a document that changed meanwhile, or an answer that is not a usable
+edit, yields no edit and one clear message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from lsprotocol import types as t
+
+from grok_lsp import textpos
+from grok_lsp.actionprompt import REFACTORS, edit_task
+from grok_lsp.ask import Progress, ask
+from grok_lsp.editplan import MalformedAnswer, minimal_edits, parse_answer, region
+from grok_lsp.features import explanations
+from grok_lsp.features.documents import file_view, other_views
+from grok_lsp.provider.client import ChatRequest
+from grok_lsp.provider.errors import ProviderError
+from grok_lsp.server import GrokServer
+
+log = logging.getLogger(__name__)
+
+APPLY_COMMAND = "grok.applyAction"
+EXPLAIN_KIND = "quickfix.explain"
+FIX_CONTEXT_LINES = 2
+_TITLE_CHARS = 60
+
+
+def register(server: GrokServer) -> None:
+    options = t.CodeActionOptions(
+        code_action_kinds=[
+            t.CodeActionKind.QuickFix,
+            EXPLAIN_KIND,
+            t.CodeActionKind.RefactorRewrite,
+        ],
+        resolve_provider=True,
+    )
+
+    @server.feature(t.TEXT_DOCUMENT_CODE_ACTION, options)
+    def code_actions(ls: GrokServer, params: t.CodeActionParams) -> list[t.CodeAction]:
+        settings = ls.settings.actions
+        uri = params.text_document.uri
+        if not settings.enabled or uri not in ls.workspace.text_documents:
+            return []
+        version = ls.workspace.get_text_document(uri).version
+        actions: list[t.CodeAction] = []
+        for diagnostic in params.context.diagnostics:
+            if diagnostic.source == explanations.SOURCE:
+                continue
+            data = _data(uri, version, diagnostic.range, diagnostic=diagnostic)
+            short = diagnostic.message.split("\n", 1)[0][:_TITLE_CHARS]
+            if "fix" in settings.offered:
+                actions.append(
+                    _action(
+                        ls,
+                        f"Grok: fix — {short}",
+                        t.CodeActionKind.QuickFix,
+                        {**data, "task": "fix"},
+                        diagnostic,
+                    )
+                )
+            if "explain" in settings.offered:
+                explain = {**data, "task": "explain"}
+                command = t.Command(
+                    "Grok: explain", explanations.EXPLAIN_COMMAND, arguments=[explain]
+                )
+                actions.append(
+                    t.CodeAction(
+                        f"Grok: explain — {short}",
+                        kind=EXPLAIN_KIND,
+                        diagnostics=[diagnostic],
+                        command=command,
+                    )
+                )
+        selection = params.range
+        if "refactor" in settings.offered and selection.start != selection.end:
+            for task, title in (
+                ("refactor", "Grok: refactor selection"),
+                ("simplify", "Grok: simplify"),
+                ("types", "Grok: add type hints"),
+                ("docstring", "Grok: add a docstring"),
+            ):
+                actions.append(
+                    _action(
+                        ls,
+                        title,
+                        t.CodeActionKind.RefactorRewrite,
+                        _data(uri, version, selection, task=task),
+                        None,
+                    )
+                )
+        return [action for action in actions if _wanted(action, params.context.only)]
+
+    @server.feature(t.CODE_ACTION_RESOLVE)
+    async def resolve(ls: GrokServer, action: t.CodeAction) -> t.CodeAction:
+        if isinstance(action.data, dict) and action.data.get("task") not in (None, "explain"):
+            action.edit = await compute_edit(ls, action.data)
+        return action
+
+    @server.command(APPLY_COMMAND)
+    async def apply_action(ls: GrokServer, data: dict[str, Any]) -> None:
+        edit = await compute_edit(ls, data)
+        if edit is not None:
+            result = await ls.workspace_apply_edit_async(
+                t.ApplyWorkspaceEditParams(edit=edit, label="Grok")
+            )
+            if not result.applied:
+                ls.notify_user(
+                    f"grok-lsp: the editor did not apply the edit ({result.failure_reason})"
+                )
+
+
+def _data(
+    uri: str,
+    version: int | None,
+    span: t.Range,
+    *,
+    task: str = "",
+    diagnostic: t.Diagnostic | None = None,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "uri": uri,
+        "version": version,
+        "task": task,
+        "range": _range_json(span),
+    }
+    if diagnostic is not None:
+        data["diagnostic"] = {
+            "message": diagnostic.message,
+            "code": diagnostic.code,
+            "source": diagnostic.source,
+            "range": _range_json(diagnostic.range),
+        }
+    return data
+
+
+def _range_json(span: t.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": span.start.line, "character": span.start.character},
+        "end": {"line": span.end.line, "character": span.end.character},
+    }
+
+
+def _action(
+    ls: GrokServer, title: str, kind: str, data: dict[str, Any], diagnostic: t.Diagnostic | None
+) -> t.CodeAction:
+    action = t.CodeAction(
+        title,
+        kind=kind,
+        data=data,
+        diagnostics=[diagnostic] if diagnostic else None,
+        is_preferred=False,
+    )
+    if not _resolves_edits(ls):  # e.g. Emacs eglot: compute when chosen
+        action.command = t.Command(title, APPLY_COMMAND, arguments=[data])
+    return action
+
+
+def _resolves_edits(ls: GrokServer) -> bool:
+    document = ls.client_capabilities.text_document
+    code_action = document.code_action if document else None
+    support = code_action.resolve_support if code_action else None
+    return bool(support and "edit" in support.properties)
+
+
+def _wanted(action: t.CodeAction, only: Sequence[str] | None) -> bool:
+    kind = str(action.kind or "")
+    return not only or any(kind == wanted or kind.startswith(wanted + ".") for wanted in only)
+
+
+def diagnostic_from(data: dict[str, Any]) -> t.Diagnostic | None:
+    raw = data.get("diagnostic")
+    if not isinstance(raw, dict):
+        return None
+    return t.Diagnostic(
+        range=range_from(raw["range"]),
+        message=str(raw.get("message", "")),
+        code=raw.get("code"),
+        source=raw.get("source"),
+    )
+
+
+def range_from(raw: dict[str, Any]) -> t.Range:
+    return t.Range(t.Position(**raw["start"]), t.Position(**raw["end"]))
+
+
+async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit | None:
+    uri, version = str(data.get("uri")), data.get("version")
+    if uri not in ls.workspace.text_documents:
+        ls.notify_user("grok-lsp: that document is no longer open; nothing was changed.")
+        return None
+    if ls.workspace.get_text_document(uri).version != version:
+        ls.notify_user(
+            "grok-lsp: the document changed since the action was offered; "
+            "nothing was changed. Ask again."
+        )
+        return None
+    document = ls.workspace.get_text_document(uri)
+    source = document.source
+    span = range_from(data["range"])
+    diagnostic = diagnostic_from(data)
+    context = FIX_CONTEXT_LINES if diagnostic else 0
+    target = region(source, span.start.line, span.end.line, context)
+    file = file_view(ls, document)
+    task = edit_task(
+        file.path,
+        source,
+        target,
+        diagnostic,
+        REFACTORS.get(str(data.get("task")), REFACTORS["refactor"]),
+    )
+    messages = ls.prompts.with_stable_layers(file, target.start, other_views(ls, uri), task)
+    settings = ls.settings
+    request = ChatRequest(
+        settings.actions_model, messages, settings.actions.max_tokens, conv_id=ls.conv_id(uri)
+    )
+    try:
+        async with Progress(ls, "Grok") as progress:
+            answer = parse_answer(await ask(ls, request, progress))
+    except ProviderError as error:
+        ls.report_error(error, "code action")
+        return None
+    except MalformedAnswer as error:
+        ls.notify_user(
+            f"grok-lsp: Grok's answer was not a usable edit ({error}); nothing was changed."
+        )
+        return None
+    if ls.workspace.get_text_document(uri).version != version:
+        ls.notify_user(
+            "grok-lsp: the document changed while Grok was working; nothing was changed. Ask again."
+        )
+        return None
+    edits = minimal_edits(source, target, answer.replacement)
+    if not edits:
+        ls.notify_user(f"grok-lsp: Grok suggests no change here ({answer.summary or 'none'}).")
+        return None
+    encoding = textpos.encoding_name(ls.workspace.position_encoding)
+    text_edits = [
+        t.TextEdit(
+            t.Range(
+                textpos.position_at(source, edit.start, encoding),
+                textpos.position_at(source, edit.end, encoding),
+            ),
+            edit.new_text,
+        )
+        for edit in edits
+    ]
+    log.info("code action %s: %d edit(s): %s", data.get("task"), len(text_edits), answer.summary)
+    identifier = t.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
+    return t.WorkspaceEdit(document_changes=[t.TextDocumentEdit(identifier, text_edits)])

@@ -1,0 +1,264 @@
+"""Code actions through the real protocol: instant listing, model on resolve, explanations."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types as t
+from pytest_lsp import client_capabilities
+from tests.conftest import Emulator, GrokClient, StartClient, helix_capabilities, open_document
+
+SOURCE = "import os\nimport sys\n\n\ndef main():\n    print(sys.argv)\n"
+F401 = t.Diagnostic(
+    range=t.Range(t.Position(0, 7), t.Position(0, 9)),
+    message="`os` imported but unused",
+    code="F401",
+    source="Ruff",
+)
+
+
+def actions_at(
+    client: GrokClient, uri: str, diagnostic: t.Diagnostic, selection: t.Range | None = None
+) -> Any:
+    return client.text_document_code_action_async(
+        t.CodeActionParams(
+            text_document=t.TextDocumentIdentifier(uri),
+            range=selection or diagnostic.range,
+            context=t.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+
+
+def titled(actions: list[Any], prefix: str) -> t.CodeAction:
+    return next(action for action in actions if action.title.startswith(prefix))
+
+
+def apply(text: str, edit: t.WorkspaceEdit | None) -> str:
+    """Apply a versioned edit as an editor would (UTF-16 positions, ASCII text here)."""
+    assert edit is not None and edit.document_changes
+    [change] = edit.document_changes
+    assert isinstance(change, t.TextDocumentEdit)
+    lines = text.split("\n")
+
+    def offset(position: t.Position) -> int:
+        return sum(len(line) + 1 for line in lines[: position.line]) + position.character
+
+    for text_edit in sorted(change.edits, key=lambda e: offset(e.range.start), reverse=True):
+        assert isinstance(text_edit, t.TextEdit)
+        start, end = offset(text_edit.range.start), offset(text_edit.range.end)
+        text = text[:start] + text_edit.new_text + text[end:]
+    return text
+
+
+async def test_listing_is_instant_and_resolve_returns_the_fix(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    client = await start_client()
+    uri = open_document(client, SOURCE)
+    before = emulator.stats()["requests"]
+    actions = await actions_at(client, uri, F401)
+    assert emulator.stats()["requests"] == before  # listing never asks the model
+    titles = [action.title for action in actions]
+    assert "Grok: fix — `os` imported but unused" in titles
+    assert "Grok: explain — `os` imported but unused" in titles
+    fix = titled(actions, "Grok: fix")
+    assert fix.kind == t.CodeActionKind.QuickFix and fix.edit is None
+    resolved = await client.code_action_resolve_async(fix)
+    assert emulator.stats()["requests"] == before + 1
+    [change] = resolved.edit.document_changes
+    assert change.text_document.version == 1
+    assert len(change.edits) == 1 and change.edits[0].range.start.line == 0  # minimal, not the file
+    assert apply(SOURCE, resolved.edit) == SOURCE.replace("import os\n", "")
+    # The code action reuses the completions' cacheable layers: the same conversation id.
+    assert emulator.stats()["last_request"]["headers"]["x-grok-conv-id"]
+
+
+async def test_progress_is_reported_and_ended(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    emulator.configure(reasoning_tokens=80, tokens_per_second=2000)
+    client = await start_client()
+    uri = open_document(client, SOURCE)
+    fix = titled(await actions_at(client, uri, F401), "Grok: fix")
+    await client.code_action_resolve_async(fix)
+    [reports] = client.progress_reports.values()
+    assert isinstance(reports[0], t.WorkDoneProgressBegin)
+    assert any(
+        isinstance(r, t.WorkDoneProgressReport) and "reasoning" in (r.message or "")
+        for r in reports
+    )
+    assert isinstance(reports[-1], t.WorkDoneProgressEnd)
+
+
+async def test_a_stale_version_yields_no_edit_and_a_message(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    client = await start_client()
+    uri = open_document(client, SOURCE)
+    fix = titled(await actions_at(client, uri, F401), "Grok: fix")
+    client.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[t.TextDocumentContentChangeWholeDocument(text="# edited\n" + SOURCE)],
+        )
+    )
+    before = emulator.stats()["requests"]
+    resolved = await client.code_action_resolve_async(fix)
+    assert resolved.edit is None
+    assert emulator.stats()["requests"] == before
+    await asyncio.sleep(0.1)
+    assert any("changed since the action was offered" in m.message for m in client.messages)
+
+
+async def test_malformed_model_output_yields_no_edit_and_a_message(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    client = await start_client()
+    uri = open_document(client, SOURCE)
+    fix = titled(await actions_at(client, uri, F401), "Grok: fix")
+    emulator.fault("bad_json_content")
+    resolved = await client.code_action_resolve_async(fix)
+    assert resolved.edit is None
+    await asyncio.sleep(0.1)
+    assert any(
+        "not a usable edit" in m.message and "nothing was changed" in m.message
+        for m in client.messages
+    )
+
+
+async def test_a_refactor_on_a_selection(start_client: StartClient) -> None:
+    client = await start_client()
+    text = "def area(w, h):\n    return w * h\n"
+    uri = open_document(client, text)
+    selection = t.Range(t.Position(0, 0), t.Position(1, 16))
+    actions = await client.text_document_code_action_async(
+        t.CodeActionParams(
+            t.TextDocumentIdentifier(uri), selection, t.CodeActionContext(diagnostics=[])
+        )
+    )
+    assert {a.title for a in actions} >= {"Grok: refactor selection", "Grok: add a docstring"}
+    docstring = titled(actions, "Grok: add a docstring")
+    assert docstring.kind == t.CodeActionKind.RefactorRewrite
+    resolved = await client.code_action_resolve_async(docstring)
+    result = apply(text, resolved.edit)
+    assert result.startswith('def area(w, h):\n    """') and result.endswith("    return w * h\n")
+
+
+@pytest.mark.parametrize("capabilities", ["vscode", "helix"])
+async def test_an_explanation_is_published_served_on_hover_and_cached(
+    start_client: StartClient, emulator: Emulator, capabilities: str
+) -> None:
+    client = await start_client(
+        capabilities=helix_capabilities() if capabilities == "helix" else None
+    )
+    uri = open_document(client, SOURCE)
+    explain = titled(await actions_at(client, uri, F401), "Grok: explain")
+    assert explain.command is not None and explain.edit is None
+    before = emulator.stats()["requests"]
+    text = await client.workspace_execute_command_async(
+        t.ExecuteCommandParams(explain.command.command, explain.command.arguments)
+    )
+    assert "F401" in text
+    assert emulator.stats()["requests"] == before + 1
+    await asyncio.sleep(0.1)
+    [published] = client.diagnostics[uri]
+    assert published.source == "grok" and published.severity == t.DiagnosticSeverity.Information
+    assert published.message == text and published.range == F401.range
+    hover = await client.text_document_hover_async(
+        t.HoverParams(t.TextDocumentIdentifier(uri), t.Position(0, 8))
+    )
+    assert hover is not None and text in hover.contents.value
+    again = await client.workspace_execute_command_async(
+        t.ExecuteCommandParams(explain.command.command, explain.command.arguments)
+    )
+    assert again == text and emulator.stats()["requests"] == before + 1  # cached: free
+
+
+async def test_clients_without_resolve_get_a_command_that_applies_the_edit(
+    start_client: StartClient,
+) -> None:
+    client = await start_client(capabilities=client_capabilities("emacs"))
+    uri = open_document(client, SOURCE)
+    fix = titled(await actions_at(client, uri, F401), "Grok: fix")
+    assert fix.command is not None and fix.command.command == "grok.applyAction"
+    await client.workspace_execute_command_async(
+        t.ExecuteCommandParams(fix.command.command, fix.command.arguments)
+    )
+    [edit] = client.applied_edits
+    assert apply(SOURCE, edit) == SOURCE.replace("import os\n", "")
+
+
+RUFF_CASES = {
+    "unused_import.py": (
+        "import json\nimport os\n\nprint(os.getcwd())\n",
+        "F401",
+        "import os\n\nprint(os.getcwd())\n",
+    ),
+    "none_compare.py": (
+        "def check(x):\n    if x == None:\n        return 1\n    return 0\n",
+        "E711",
+        "def check(x):\n    if x is None:\n        return 1\n    return 0\n",
+    ),
+    "unused_local.py": (
+        "def f():\n    result = compute()\n    return 1\n",
+        "F841",
+        "def f():\n    compute()\n    return 1\n",
+    ),
+}
+
+
+def ruff_diagnostics(path: Path) -> list[t.Diagnostic]:
+    """Run the real ruff; turn its JSON into LSP diagnostics as an editor's ruff server would."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "F,E",
+            "--output-format",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [
+        t.Diagnostic(
+            range=t.Range(
+                t.Position(item["location"]["row"] - 1, item["location"]["column"] - 1),
+                t.Position(item["end_location"]["row"] - 1, item["end_location"]["column"] - 1),
+            ),
+            message=item["message"],
+            code=item["code"],
+            source="Ruff",
+        )
+        for item in json.loads(completed.stdout)
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(RUFF_CASES))
+async def test_fixes_real_ruff_diagnostics(
+    start_client: StartClient, tmp_path: Path, name: str
+) -> None:
+    text, code, fixed = RUFF_CASES[name]
+    path = tmp_path / name
+    path.write_text(text)
+    [diagnostic] = [d for d in ruff_diagnostics(path) if d.code == code]
+    client = await start_client()
+    uri = open_document(client, text, uri=path.as_uri())
+    fix = titled(await actions_at(client, uri, diagnostic), "Grok: fix")
+    resolved = await client.code_action_resolve_async(fix)
+    assert apply(text, resolved.edit) == fixed
+    path.write_text(fixed)
+    assert not [d for d in ruff_diagnostics(path) if d.code == code]  # ruff agrees it is fixed
