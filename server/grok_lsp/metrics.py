@@ -25,6 +25,7 @@ class Metrics:
     streams_closed_early: int = 0  # upstream streams closed before their end
     typeahead_hits: int = 0  # answered from a suggestion already shown or streaming
     shared_streams: int = 0  # answered by joining an upstream stream already in flight
+    accepted: int = 0  # suggestions typed or accepted in full
     errors: int = 0
     prompt_tokens: int = 0
     cached_tokens: int = 0
@@ -71,6 +72,7 @@ class Metrics:
             "streamsClosedEarly": self.streams_closed_early,
             "typeaheadHits": self.typeahead_hits,
             "sharedStreams": self.shared_streams,
+            "accepted": self.accepted,
             "errors": self.errors,
             "promptTokens": self.prompt_tokens,
             "cachedTokens": self.cached_tokens,

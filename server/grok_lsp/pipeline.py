@@ -137,7 +137,8 @@ class Pipeline:
                 self._metrics.shared_streams += 1
                 return remaining(await self._wait(stream), typed)
             self._close(stream)
-        if query.automatic and debounce_s > 0:
+        # After an accepted suggestion the user waits for the next one: ask at once.
+        if query.automatic and debounce_s > 0 and not self._accepted(query):
             await asyncio.sleep(debounce_s)  # a newer keystroke cancels this request here
         messages, request = build_request()
         stream = _Stream(Anchor.of(query), StopRule(query.context))
@@ -166,6 +167,17 @@ class Pipeline:
             if typed and (rest := remaining(suggestion, typed)) is not None:
                 return rest
         return None
+
+    def _accepted(self, query: Query) -> bool:
+        """True (once) when the text typed since a suggestion begins with all of it."""
+        entries = self._typeahead.get(query.uri, [])
+        for index, (anchor, suggestion) in enumerate(entries):
+            typed = anchor.typed_since(query)
+            if typed is not None and typed.startswith(suggestion):
+                del entries[index]
+                self._metrics.accepted += 1
+                return True
+        return False
 
     def _close(self, stream: _Stream) -> None:
         if not stream.task.done():
