@@ -26,6 +26,7 @@ class Metrics:
     typeahead_hits: int = 0  # answered from a suggestion already shown or streaming
     shared_streams: int = 0  # answered by joining an upstream stream already in flight
     accepted: int = 0  # suggestions typed or accepted in full
+    dropped: int = 0  # not sent: cost governor, circuit breaker, nothing typed
     errors: int = 0
     prompt_tokens: int = 0
     cached_tokens: int = 0
@@ -73,6 +74,7 @@ class Metrics:
             "typeaheadHits": self.typeahead_hits,
             "sharedStreams": self.shared_streams,
             "accepted": self.accepted,
+            "dropped": self.dropped,
             "errors": self.errors,
             "promptTokens": self.prompt_tokens,
             "cachedTokens": self.cached_tokens,

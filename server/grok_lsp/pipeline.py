@@ -40,6 +40,7 @@ class Query:
     suffix: str  # the document after the cursor
     context: CursorContext
     automatic: bool
+    version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +98,13 @@ class Pipeline:
         metrics: Metrics,
         on_usage: Callable[[Usage | None, str | None, int], None],
         on_busy: Callable[[bool], None],
+        admit: Callable[[Query], bool],
     ) -> None:
         self._client = client
         self._metrics = metrics
         self._on_usage = on_usage
         self._on_busy = on_busy
+        self._admit = admit
         self._streams: dict[str, _Stream] = {}
         self._typeahead: dict[str, list[tuple[Anchor, str]]] = {}
 
@@ -140,6 +143,9 @@ class Pipeline:
         # After an accepted suggestion the user waits for the next one: ask at once.
         if query.automatic and debounce_s > 0 and not self._accepted(query):
             await asyncio.sleep(debounce_s)  # a newer keystroke cancels this request here
+        if not self._admit(query):
+            self._metrics.dropped += 1
+            return None
         messages, request = build_request()
         stream = _Stream(Anchor.of(query), StopRule(query.context))
         stream.task = asyncio.create_task(self._run(stream, query, messages, request))

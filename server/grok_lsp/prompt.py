@@ -8,6 +8,7 @@ Layers, most stable first (see "The cacheable prompt" in DESIGN.md):
    line boundaries, so it does not slide with the cursor);
 4. the volatile tail — what changed since the snapshot, the cursor region with a marker, and
    the task.
+Every layer passes `redaction.scrub` (credentials out) before it is sent.
 The `window` layout (a cursor-centred window) is kept only to measure against.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from grok_lsp.postprocess import CURSOR_MARKER
+from grok_lsp.redaction import scrub
 from grok_lsp.settings import PromptSettings
 
 CHARS_PER_TOKEN = 3  # a conservative estimate for code
@@ -87,7 +89,7 @@ class PromptBuilder:
         """Layers 1-3 for `file`, then `task` after what changed since the snapshot."""
         cursor_line = file.text.count("\n", 0, offset)
         snapshot = self._current_snapshot(file, cursor_line, others)
-        tail = _edits_since(snapshot, file.text) + task
+        tail = scrub(_edits_since(snapshot, file.text) + task)
         return [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": snapshot.shown},
@@ -125,7 +127,7 @@ class PromptBuilder:
             f'{context}<file_snapshot path="{file.path}" language="{file.language_id}" '
             f'first_line="{first + 1}">\n{body}\n</file_snapshot>\n'
         )
-        return _Snapshot(file.text, first, end, shown)
+        return _Snapshot(file.text, first, end, scrub(shown))
 
     def _window(self, file: FileView, offset: int) -> list[Message]:
         """The usual layout: N lines before the cursor and M after, in one message."""
@@ -151,7 +153,7 @@ class PromptBuilder:
         )
         return [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": "Task: complete the code at the cursor.\n" + region},
+            {"role": "user", "content": scrub("Task: complete the code at the cursor.\n" + region)},
         ]
 
 

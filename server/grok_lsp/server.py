@@ -7,6 +7,7 @@ import logging
 import os
 import uuid
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,9 +18,10 @@ from pygls.protocol import LanguageServerProtocol
 from grok_lsp import __version__
 from grok_lsp.explainstore import ExplanationStore
 from grok_lsp.failures import describe
+from grok_lsp.governor import Governor
 from grok_lsp.logging_setup import REDACTOR
 from grok_lsp.metrics import Metrics
-from grok_lsp.pipeline import Pipeline
+from grok_lsp.pipeline import Pipeline, Query
 from grok_lsp.pricing import ModelPrice, cost_usd
 from grok_lsp.prompt import PromptBuilder
 from grok_lsp.provider.client import ProviderClient
@@ -28,6 +30,7 @@ from grok_lsp.provider.errors import (
     CreditsExhaustedError,
     ModelNotFoundError,
     ProviderError,
+    RateLimitError,
 )
 from grok_lsp.provider.usage import Usage
 from grok_lsp.settings import LoadedSettings, Settings, load_settings
@@ -37,6 +40,14 @@ log = logging.getLogger(__name__)
 STATUS_NOTIFICATION = "grok/status"
 # Failures that every further request would repeat: pause until the settings change.
 _STOPPING_ERRORS = (AuthenticationError, CreditsExhaustedError, ModelNotFoundError)
+
+
+def state_dir(environ: dict[str, str]) -> Path:
+    """Where small state survives restarts (today's spend): `GROK_LSP_STATE_DIR` or XDG's."""
+    if explicit := environ.get("GROK_LSP_STATE_DIR"):
+        return Path(explicit)
+    cache = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "grok-lsp"
 
 
 class LenientProtocol(LanguageServerProtocol):
@@ -56,7 +67,10 @@ class GrokServer(LanguageServer):
         self.settings = Settings()
         self.metrics = Metrics()
         self.prompts = PromptBuilder(self.settings.prompt)
-        self.pipeline = Pipeline(self.provider, self.metrics, self.record_usage, self._busy)
+        self.pipeline = Pipeline(
+            self.provider, self.metrics, self.record_usage, self._busy, self.admit
+        )
+        self.governor = Governor(state_dir(self.environ) / "spend.json")
         self.state = "idle"
         self.last_error: str | None = None
         self._provider: ProviderClient | None = None
@@ -114,6 +128,7 @@ class GrokServer(LanguageServer):
         """A document was closed: drop everything kept for it."""
         self.pipeline.forget(uri)
         self.prompts.forget(uri)
+        self.governor.forget(uri)
         self.explanations.forget(uri)
 
     async def close(self) -> None:
@@ -143,13 +158,37 @@ class GrokServer(LanguageServer):
         }
         served = model or self.settings.completion_model
         if usage is None:
-            estimate = cost_usd(Usage(prompt_tokens=estimated_prompt), served, prices)
-            self.metrics.record_estimate(estimated_prompt, estimate)
-            return
-        self.metrics.record_usage(usage, cost_usd(usage, served, prices))
+            cost = cost_usd(Usage(prompt_tokens=estimated_prompt), served, prices)
+            self.metrics.record_estimate(estimated_prompt, cost)
+        else:
+            cost = cost_usd(usage, served, prices)
+            self.metrics.record_usage(usage, cost)
+        self.governor.add_spend(cost or 0.0)
+
+    def admit(self, query: Query) -> bool:
+        """The cost governor's word on sending `query` upstream."""
+        completion = self.settings.completion
+        refusal = self.governor.refusal(
+            query.uri,
+            query.version,
+            query.automatic,
+            completion.max_requests_per_minute,
+            completion.daily_spend_limit_usd,
+        )
+        if refusal is None:
+            return True
+        log.debug("completion not sent: %s", refusal.reason)
+        if refusal.kind == "spend" and "spend" not in self._announced:
+            self._announced.add("spend")
+            self.notify_user(
+                f"grok-lsp: automatic completions are paused: {refusal.reason} "
+                "(`grok.completion.dailySpendLimitUsd`). Explicit requests still work."
+            )
+            self.set_state("paused", refusal.reason)
+        return False
 
     def _busy(self, busy: bool) -> None:
-        if self.state != "error" or busy:
+        if self.state not in ("error", "paused") or busy:
             self.set_state("thinking" if busy else "idle")
 
     def set_state(self, state: str, message: str | None = None) -> None:
@@ -170,6 +209,9 @@ class GrokServer(LanguageServer):
         if isinstance(error, _STOPPING_ERRORS):
             self.paused_reason = text
             text += " Requests are paused until the settings change."
+        elif isinstance(error, RateLimitError):
+            wait = self.governor.rate_limited(error.retry_after)
+            text += f" Completions resume in {wait:.0f} s."
         if kind not in self._announced:
             self._announced.add(kind)
             self.window_show_message(t.ShowMessageParams(type=t.MessageType.Error, message=text))
@@ -186,6 +228,7 @@ class GrokServer(LanguageServer):
         return self.paused_reason is not None
 
     def clear_error(self) -> None:
+        self.governor.succeeded()
         self._announced.clear()
         if self.state == "error":
             self.set_state("idle")

@@ -40,6 +40,11 @@ class CompletionSettings(_Section):
     prompt_layout: Literal["layered", "window"] = Field(
         "layered", description="`window` is the cursor-centred layout, kept for benchmarks."
     )
+    max_requests_per_minute: int = Field(60, ge=1, le=10000, description="Automatic ones only.")
+    daily_spend_limit_usd: float | None = Field(
+        None, gt=0, description="Automatic completions pause once today's spend reaches it."
+    )
+    suppress_in_comments_and_strings: bool = False
 
 
 class ActionsSettings(_Section):
@@ -71,6 +76,7 @@ class Settings(_Section):
     actions: ActionsSettings = ActionsSettings()
     prompt: PromptSettings = PromptSettings()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    exclude_gitignored: bool = Field(False, description="Also never send git-ignored files.")
     prices: dict[str, Price] = Field(
         default_factory=dict, description="USD per million tokens, keyed by echoed model."
     )

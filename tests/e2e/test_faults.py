@@ -10,7 +10,6 @@ from tests.conftest import TEST_KEY, Emulator, GrokClient, StartClient, open_doc
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
 FAULTS = [
-    pytest.param("rate_limit", {"retryAfter": 1}, "(HTTP 429): rate limited", id="429"),
     pytest.param("server_error", {}, "(HTTP 500): the API failed", id="500"),
     pytest.param("unavailable", {}, "(HTTP 503): the API failed", id="503"),
     pytest.param("cut_stream", {"afterTokens": 2}, "stream ended before", id="cut-stream"),
@@ -79,6 +78,26 @@ async def test_a_pausing_fault_stops_requests_until_the_settings_change(
     client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
     await asyncio.sleep(0.3)
     assert await ask(client, uri) == [EXPECTED]
+
+
+async def test_a_rate_limit_opens_the_circuit_for_retry_after(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    client = await start_client()
+    uri = open_document(client, PARTIAL)
+    emulator.fault("rate_limit", retryAfter=1)
+    assert await ask(client, uri) == []
+    requests = emulator.stats()["requests"]
+    assert await ask(client, uri) == []  # dropped while the circuit is open: not sent
+    assert emulator.stats()["requests"] == requests
+    await settle(client)
+    [message] = shown(client)
+    assert "(HTTP 429): rate limited" in message and "resume in 1 s" in message
+    await asyncio.sleep(1.1)
+    assert await ask(client, uri) == [EXPECTED]
+    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    assert served["dropped"] == 1
 
 
 async def test_a_provider_that_never_answers_is_cut_by_the_timeout(

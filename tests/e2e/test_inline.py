@@ -92,10 +92,11 @@ async def test_completion_items_without_inline_support(
     [item] = result.items
     assert item.detail == "grok"
     assert isinstance(item.text_edit, t.TextEdit)
-    assert item.text_edit.new_text == "na" + EXPECTED  # starts with the word being typed
-    assert item.text_edit.range.start == t.Position(line=1, character=21)
-    assert item.filter_text == item.text_edit.new_text
-    assert item.insert_text_format == t.InsertTextFormat.PlainText
+    # Helix takes snippets: the text is escaped as one, and inserted verbatim.
+    assert item.insert_text_format == t.InsertTextFormat.Snippet
+    assert item.text_edit.new_text == "na" + EXPECTED.replace("}", "\\}")
+    assert item.text_edit.range.start == t.Position(line=1, character=21)  # the word's start
+    assert item.filter_text == "na" + EXPECTED
 
 
 async def test_cancel_closes_the_upstream_stream(

@@ -20,7 +20,7 @@ from grok_lsp.actionprompt import REFACTORS, edit_task
 from grok_lsp.ask import Progress, ask
 from grok_lsp.editplan import MalformedAnswer, minimal_edits, parse_answer, region
 from grok_lsp.features import explanations
-from grok_lsp.features.documents import file_view, other_views
+from grok_lsp.features.documents import file_view, other_views, unsendable
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.server import GrokServer
@@ -49,7 +49,10 @@ def register(server: GrokServer) -> None:
         uri = params.text_document.uri
         if not settings.enabled or uri not in ls.workspace.text_documents:
             return []
-        version = ls.workspace.get_text_document(uri).version
+        document = ls.workspace.get_text_document(uri)
+        if unsendable(ls, document) is not None:
+            return []
+        version = document.version
         actions: list[t.CodeAction] = []
         for diagnostic in params.context.diagnostics:
             if diagnostic.source == explanations.SOURCE:

@@ -16,7 +16,7 @@ from grok_lsp.actionprompt import explain_task
 from grok_lsp.ask import Progress, ask
 from grok_lsp.editplan import region
 from grok_lsp.explainstore import Explanation
-from grok_lsp.features.documents import file_view, other_views
+from grok_lsp.features.documents import file_view, other_views, unsendable
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.server import GrokServer
@@ -37,6 +37,9 @@ def register(server: GrokServer) -> None:
             ls.notify_user("grok-lsp: nothing to explain here (the document is not open).")
             return None
         document = ls.workspace.get_text_document(uri)
+        if (reason := unsendable(ls, document)) is not None:
+            ls.notify_user(f"grok-lsp: this file is not sent to the model: {reason}.")
+            return None
         source = document.source
         lines = source.split("\n")
         line = min(diagnostic.range.start.line, len(lines) - 1)

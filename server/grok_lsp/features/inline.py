@@ -14,7 +14,7 @@ import logging
 from lsprotocol import types as t
 
 from grok_lsp import textpos
-from grok_lsp.features.documents import excluded, file_view, other_views
+from grok_lsp.features.documents import file_view, other_views, unsendable
 from grok_lsp.pipeline import Query
 from grok_lsp.postprocess import CursorContext
 from grok_lsp.provider.client import ChatRequest
@@ -68,9 +68,9 @@ def register(server: GrokServer) -> None:
         document = ls.client_capabilities.text_document
         if document is not None and document.inline_completion is not None:
             return t.CompletionList(is_incomplete=False, items=[])  # ghost text serves it
-        automatic = (
-            params.context is None or params.context.trigger_kind != t.CompletionTriggerKind.Invoked
-        )
+        # A client that does not say how the request was triggered is taken at its word.
+        context = params.context
+        automatic = context is not None and context.trigger_kind != t.CompletionTriggerKind.Invoked
         opened = ls.workspace.text_documents.get(params.text_document.uri)
         source = opened.source if opened is not None else ""  # the text the position is in
         text = await suggest(ls, params.text_document.uri, params.position, automatic)
@@ -97,6 +97,13 @@ def _completion_item(
     start = textpos.position_at(source, word_start, encoding)
     lines = [line.strip() for line in (word + text).split("\n")]
     label = next((line for line in lines if line), "grok")[:_LABEL_CHARS]
+    line_start = max(source.rfind("\n", 0, word_start), source.rfind("\r", 0, word_start)) + 1
+    before = source[line_start:word_start]
+    snippet = _snippet(word + text, before[: len(before) - len(before.lstrip())])
+    if snippet is None or not _snippet_support(ls):
+        new_text, text_format = word + text, t.InsertTextFormat.PlainText
+    else:
+        new_text, text_format = snippet, t.InsertTextFormat.Snippet
     return t.CompletionItem(
         label=label,
         kind=t.CompletionItemKind.Text,
@@ -105,9 +112,40 @@ def _completion_item(
         filter_text=word + text,
         sort_text="0",
         preselect=True,
-        insert_text_format=t.InsertTextFormat.PlainText,
-        text_edit=t.TextEdit(range=t.Range(start=start, end=position), new_text=word + text),
+        insert_text_format=text_format,
+        text_edit=t.TextEdit(range=t.Range(start=start, end=position), new_text=new_text),
     )
+
+
+def _snippet_support(ls: GrokServer) -> bool:
+    document = ls.client_capabilities.text_document
+    completion = document.completion if document else None
+    item = completion.completion_item if completion else None
+    return bool(item and item.snippet_support)
+
+
+def _snippet(text: str, indent: str) -> str | None:
+    """`text` as a snippet that inserts it verbatim, or None where no snippet can.
+
+    Where the client supports them, snippets are how the whole text gets in: Neovim 0.11+'s
+    built-in completion inserts a plain-text item only up to its first whitespace, and expands
+    a snippet in full. Snippet clients (Neovim's `vim.snippet`, Helix, VS Code) prefix every
+    line after the first with the cursor line's indentation, so those lines are made relative
+    to it; a line indented less than that cannot be expressed (None: plain text then).
+    """
+    first, *rest = text.split("\n")
+    relative = [first]
+    for line in rest:
+        if line.startswith(indent):
+            relative.append(line[len(indent) :])
+        elif line.strip():
+            return None
+        else:
+            relative.append("")
+    escaped = "\n".join(relative)
+    for char in "\\$}":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped
 
 
 def _documentation(ls: GrokServer, text: str) -> t.MarkupContent | str:
@@ -128,7 +166,7 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
         log.info("completion asked for a document that is not open: %s", uri)
         return ""
     document = ls.workspace.get_text_document(uri)
-    if excluded(ls, uri):
+    if unsendable(ls, document) is not None:
         return ""
     source = document.source
     encoding = textpos.encoding_name(ls.workspace.position_encoding)
@@ -145,7 +183,9 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
         max_lines=settings.completion.max_lines,
     )
     conv_id = ls.conv_id(uri)
-    query = Query(uri, conv_id, source[:offset], source[offset:], context, automatic)
+    query = Query(
+        uri, conv_id, source[:offset], source[offset:], context, automatic, document.version
+    )
 
     def build_request() -> tuple[list[dict[str, str]], ChatRequest]:
         file = file_view(ls, document)

@@ -11,6 +11,7 @@ from typing import Any
 
 from lsprotocol import types as t
 
+from grok_lsp.features.documents import use_lsp_line_breaks
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.server import GrokServer
 
@@ -23,6 +24,7 @@ def register(server: GrokServer) -> None:
     @server.feature(t.INITIALIZE)
     def initialize(ls: GrokServer, params: t.InitializeParams) -> None:
         ls.initialization_options = params.initialization_options
+        use_lsp_line_breaks(ls.workspace)
         ls.apply_settings()
 
     @server.feature(t.INITIALIZED)
@@ -35,6 +37,10 @@ def register(server: GrokServer) -> None:
     async def changed(ls: GrokServer, params: t.DidChangeConfigurationParams) -> None:
         await _reload(ls, params.settings)
         log.info("settings reloaded")
+
+    @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
+    def opened(ls: GrokServer, params: t.DidOpenTextDocumentParams) -> None:
+        ls.governor.opened(params.text_document.uri, params.text_document.version)
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     def closed(ls: GrokServer, params: t.DidCloseTextDocumentParams) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from grok_lsp.server import GrokServer
@@ -9,7 +10,25 @@ from grok_lsp.server import GrokServer
 STATS_REQUEST = "grok/stats"
 
 
+DOCUMENT_REQUEST = "grok/document"
+
+
 def register(server: GrokServer) -> None:
     @server.feature(STATS_REQUEST)
     def stats(ls: GrokServer, params: Any) -> dict[str, Any]:
-        return ls.metrics.snapshot(ls.settings.completion_model, ls.state, ls.last_error)
+        served = ls.metrics.snapshot(ls.settings.completion_model, ls.state, ls.last_error)
+        served["runtime"] = {
+            "tasks": len(asyncio.all_tasks()),
+            "streamsInFlight": ls.pipeline.in_flight(),
+            "openDocuments": len(ls.workspace.text_documents),
+        }
+        return served
+
+    @server.feature(DOCUMENT_REQUEST)
+    def document(ls: GrokServer, params: Any) -> dict[str, Any] | None:
+        """The server's copy of a document, to check that it is in sync with the editor."""
+        uri = str(getattr(params, "uri", ""))
+        if uri not in ls.workspace.text_documents:
+            return None
+        text = ls.workspace.get_text_document(uri)
+        return {"uri": uri, "version": text.version, "text": text.source}

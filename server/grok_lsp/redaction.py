@@ -1,0 +1,45 @@
+"""What is never sent: text that looks like a credential, and text that cannot be encoded.
+
+Every prompt passes through `scrub` just before it is sent. Each credential-shaped string is
+replaced by a fixed placeholder, so the prompt stays byte-stable across keystrokes (the prompt
+cache still works) and the model still sees that something was there.
+"""
+
+from __future__ import annotations
+
+import re
+
+PLACEHOLDER = "<redacted-secret>"
+
+_PATTERNS = [
+    # PEM private keys, whole blocks.
+    r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----",
+    # Provider API keys and tokens with well-known prefixes.
+    r"\bxai-[A-Za-z0-9_-]{20,}",
+    r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}",
+    r"\bgh[pousr]_[A-Za-z0-9]{30,}",
+    r"\bgithub_pat_[A-Za-z0-9_]{30,}",
+    r"\bxox[abposr]-[A-Za-z0-9-]{10,}",
+    r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b",
+    r"\bAIza[0-9A-Za-z_-]{35}\b",
+    r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",  # JWT
+    # Passwords inside connection strings: scheme://user:password@host
+    r"(?<=://)[^\s:/@'\"]+:[^\s@/'\"]+(?=@)",
+    # Bearer tokens in headers.
+    r"(?<=[Bb]earer )[A-Za-z0-9._~+/-]{16,}=*",
+]
+_ASSIGNED = re.compile(
+    r"(?i)(?P<name>\b[\w.-]*(?:password|passwd|secret|api_?key|access_?key|auth_?token|token)\b"
+    r"[\"'\]]*\s*[:=]\s*)(?P<quote>[\"'])(?P<value>[^\"'\n]{8,})(?P=quote)"
+)
+_SECRET = re.compile("|".join(f"(?:{pattern})" for pattern in _PATTERNS))
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(text: str) -> str:
+    text = _SECRET.sub(PLACEHOLDER, text)
+    text = _ASSIGNED.sub(
+        lambda match: f"{match['name']}{match['quote']}{PLACEHOLDER}{match['quote']}", text
+    )
+    # Invalid UTF-16 from a client arrives as lone surrogates, which UTF-8 cannot carry.
+    return _LONE_SURROGATE.sub("\ufffd", text)

@@ -1,0 +1,57 @@
+"""Credentials never reach a prompt; what remains is stable and encodable."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grok_lsp.redaction import PLACEHOLDER, scrub
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (
+            'XAI_API_KEY = "xai-AbCdEfGhIjKlMnOpQrStUvWxYz0123"',
+            "xai-AbCdEfGhIjKlMnOpQrStUvWxYz0123",
+        ),
+        (
+            "key = sk-proj-abcdefghijklmnopqrstuvwxyz123456",
+            "sk-proj-abcdefghijklmnopqrstuvwxyz123456",
+        ),
+        (
+            "token: ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        ),
+        ("aws = AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+        ('DB = "postgres://app:s3cr3t-pass@db.internal:5432/app"', "s3cr3t-pass"),
+        ("Authorization: Bearer abcdef0123456789abcdef", "abcdef0123456789abcdef"),
+        ('password = "correct horse battery"', "correct horse battery"),
+        ("config['api_key'] = 'k-1234567890abc'", "k-1234567890abc"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----",
+            "MIIEow",
+        ),
+    ],
+)
+def test_credentials_are_replaced(text: str, secret: str) -> None:
+    scrubbed = scrub(text)
+    assert secret not in scrubbed
+    assert PLACEHOLDER in scrubbed
+
+
+def test_ordinary_code_is_left_alone() -> None:
+    code = "def token_count(text: str) -> int:\n    password_hint = get()\n    return len(text)\n"
+    assert scrub(code) == code
+
+
+def test_lone_surrogates_become_encodable() -> None:
+    assert scrub("a\ud800b").encode("utf-8") == "a\ufffdb".encode()
+
+
+@given(st.text())
+def test_scrub_is_stable_and_always_encodable(text: str) -> None:
+    once = scrub(text)
+    assert scrub(once) == once
+    once.encode("utf-8")
