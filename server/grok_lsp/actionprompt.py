@@ -13,6 +13,7 @@ REFACTORS = {
     "simplify": "Simplify this code without changing its behaviour.",
     "types": "Add type hints to this code.",
     "docstring": "Add a docstring to the function or class this code defines.",
+    "fix-line": "Fix the bug or error on line {line}, if there is one; otherwise change nothing.",
 }
 
 

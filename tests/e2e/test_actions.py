@@ -262,3 +262,34 @@ async def test_fixes_real_ruff_diagnostics(
     assert apply(text, resolved.edit) == fixed
     path.write_text(fixed)
     assert not [d for d in ruff_diagnostics(path) if d.code == code]  # ruff agrees it is fixed
+
+
+async def test_asked_explicitly_without_diagnostics_it_offers_to_fix_the_line(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    # Helix and Neovim 0.10+ send a server only its own diagnostics: the context is empty.
+    client = await start_client(capabilities=helix_capabilities())
+    text = "def check(x):\n    if x == None:\n        return 1\n"
+    uri = open_document(client, text)
+    here = t.Range(t.Position(1, 8), t.Position(1, 8))
+    automatic = await client.text_document_code_action_async(
+        t.CodeActionParams(
+            t.TextDocumentIdentifier(uri),
+            here,
+            t.CodeActionContext(diagnostics=[], trigger_kind=t.CodeActionTriggerKind.Automatic),
+        )
+    )
+    assert not automatic  # no lightbulb on every line
+    invoked = await client.text_document_code_action_async(
+        t.CodeActionParams(
+            t.TextDocumentIdentifier(uri),
+            here,
+            t.CodeActionContext(diagnostics=[], trigger_kind=t.CodeActionTriggerKind.Invoked),
+        )
+    )
+    fix = titled(invoked, "Grok: fix this line")
+    before = emulator.stats()["requests"]
+    await client.code_action_resolve_async(fix)
+    assert emulator.stats()["requests"] == before + 1
+    content = emulator.stats()["last_request"]["body"]["messages"][-1]["content"]
+    assert "Fix the bug or error on line 2" in content and "if x == None:" in content

@@ -83,6 +83,18 @@ def register(server: GrokServer) -> None:
                     )
                 )
         selection = params.range
+        invoked = params.context.trigger_kind == t.CodeActionTriggerKind.Invoked
+        if (
+            "fix" in settings.offered
+            and invoked
+            and not actions
+            and selection.start == selection.end
+        ):
+            # Helix and Neovim 0.10+ send a server only its own diagnostics, so "Grok: fix — …"
+            # never shows there; asked for explicitly, offer to fix the line as it stands.
+            data = _data(uri, version, selection, task="fix-line")
+            title = "Grok: fix this line"
+            actions.append(_action(ls, title, t.CodeActionKind.QuickFix, data, None))
         if "refactor" in settings.offered and selection.start != selection.end:
             for task, title in (
                 ("refactor", "Grok: refactor selection"),
@@ -209,16 +221,12 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
     source = document.source
     span = range_from(data["range"])
     diagnostic = diagnostic_from(data)
-    context = FIX_CONTEXT_LINES if diagnostic else 0
+    kind = str(data.get("task"))
+    context = FIX_CONTEXT_LINES if diagnostic or kind == "fix-line" else 0
     target = region(source, span.start.line, span.end.line, context)
     file = file_view(ls, document)
-    task = edit_task(
-        file.path,
-        source,
-        target,
-        diagnostic,
-        REFACTORS.get(str(data.get("task")), REFACTORS["refactor"]),
-    )
+    instruction = REFACTORS.get(kind, REFACTORS["refactor"]).format(line=span.start.line + 1)
+    task = edit_task(file.path, source, target, diagnostic, instruction)
     messages = ls.prompts.with_stable_layers(file, target.start, other_views(ls, uri), task)
     settings = ls.settings
     request = ChatRequest(
