@@ -168,9 +168,16 @@ class Pipeline:
             self._close(stream)
 
     def _from_typeahead(self, query: Query) -> str | None:
+        """The rest of a finished suggestion the user is typing through.
+
+        An automatic request at the very place of a suggestion (editors re-ask on cursor and
+        focus events) gets it again; an explicit one asks the model anew.
+        """
         for anchor, suggestion in reversed(self._typeahead.get(query.uri, [])):
             typed = anchor.typed_since(query)
-            if typed and (rest := remaining(suggestion, typed)) is not None:
+            if typed is None or (not typed and not query.automatic):
+                continue
+            if (rest := remaining(suggestion, typed)) is not None:
                 return rest
         return None
 

@@ -128,3 +128,18 @@ async def test_accepting_a_suggestion_asks_for_the_next_at_once(
     assert emulator.stats()["requests"] == 2
     served = stats(await client.protocol.send_request_async("grok/stats", {}))
     assert served["accepted"] == 1
+
+
+async def test_an_automatic_repeat_at_the_same_place_gets_the_same_suggestion(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    # VS Code asks again on focus and cursor events with nothing typed; the governor would not
+    # send it upstream (nothing changed), so it must be served from what was already shown.
+    set_oracle(emulator, ORACLE)
+    client = await start_client()
+    uri = open_document(client, PARTIAL[:-1])
+    change(client, uri, 2, t.Position(1, 22), "a")  # typed, so automatic requests may go out
+    automatic = inline_params(uri, 1, 23, automatic=True)
+    assert inserted(await client.text_document_inline_completion_async(automatic)) == [EXPECTED]
+    assert inserted(await client.text_document_inline_completion_async(automatic)) == [EXPECTED]
+    assert emulator.stats()["requests"] == 1
