@@ -201,13 +201,17 @@ StartClient = Callable[..., Awaitable[GrokClient]]
 
 @pytest_asyncio.fixture
 async def start_client(emulator: Emulator) -> AsyncIterator[StartClient]:
-    """Start a grok-lsp process pointed at the emulator; shut every one down afterwards."""
+    """Start a grok-lsp process pointed at the emulator; shut every one down afterwards.
+
+    `args` go after the server's command line (e.g. `["--log-file", path]`).
+    """
     started: list[GrokClient] = []
 
     async def start(
         capabilities: t.ClientCapabilities | None = None,
         settings: dict[str, Any] | None = None,
         env: dict[str, str] | None = None,
+        args: list[str] | None = None,
     ) -> GrokClient:
         server_env = {
             **os.environ,
@@ -215,7 +219,7 @@ async def start_client(emulator: Emulator) -> AsyncIterator[StartClient]:
             "GROK_LSP_BASE_URL": emulator.base_url,
             **(env or {}),
         }
-        config = ClientServerConfig(SERVER_COMMAND, make_client, server_env)
+        config = ClientServerConfig([*SERVER_COMMAND, *(args or [])], make_client, server_env)
         client = await config.start()
         assert isinstance(client, GrokClient)
         grok = {"completion": {"debounceMs": 0}, **(settings or {})}

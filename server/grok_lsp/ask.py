@@ -15,7 +15,7 @@ from lsprotocol import types as t
 
 from grok_lsp.prompt import CHARS_PER_TOKEN
 from grok_lsp.provider.client import ChatRequest
-from grok_lsp.provider.errors import ProviderError
+from grok_lsp.provider.errors import ProviderError, ProviderTimeoutError
 from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,16 @@ class Progress:
 
 
 async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
+    """The whole answer, retries included, within `grok.actions.timeoutMs`."""
+    seconds = ls.settings.actions.timeout_ms / 1000
+    try:
+        async with asyncio.timeout(seconds):
+            return await _with_retries(ls, request, progress)
+    except TimeoutError:
+        raise ProviderTimeoutError(f"no whole answer within {seconds:g} s") from None
+
+
+async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
     for attempt in range(RETRIES + 1):
         try:
             return await _once(ls, request, progress)

@@ -15,10 +15,14 @@ _HEADLINES: list[tuple[type[e.ProviderError], str]] = [
     (e.RateLimitError, "rate limited by the API"),
     (e.BadRequestError, "the API refused the request"),
     (e.ServerError, "the API failed"),
-    (e.ProviderTimeoutError, "the API did not answer in time (`grok.completion.timeoutMs`)"),
+    (
+        e.ProviderTimeoutError,
+        "the API did not answer in time (`grok.completion.timeoutMs`, `grok.actions.timeoutMs`)",
+    ),
     (e.ProviderConnectionError, "cannot reach the API (`grok.baseUrl`)"),
     (e.StreamInterruptedError, "the response stream ended before it was complete"),
     (e.MalformedStreamError, "the API sent a malformed stream line"),
+    (e.ConfigurationError, "a connection setting cannot be used"),
 ]
 
 

@@ -96,6 +96,12 @@ class Governor:
         self._last_version.pop(uri, None)
 
     # daily spend ------------------------------------------------------------------------------
+    @property
+    def day(self) -> dt.date:
+        """The day today's spend is counted for."""
+        self.spent_today()  # rolls over at midnight
+        return self._day
+
     def spent_today(self) -> float:
         if self._today() != self._day:
             self._day, self._spent = self._today(), 0.0

@@ -43,3 +43,20 @@ def scrub(text: str) -> str:
     )
     # Invalid UTF-16 from a client arrives as lone surrogates, which UTF-8 cannot carry.
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def restore_secrets(answer: str, original: str) -> str | None:
+    """The model's rewrite of `original` (which it saw scrubbed) with the credentials put back.
+
+    A line of `answer` that reads exactly as a scrubbed line of `original` is that line, secret
+    and all. None if a placeholder is left anywhere else: the model changed a line holding a
+    credential it never saw, so no edit of it can be right (and the placeholder must never be
+    written into the user's file).
+    """
+    if PLACEHOLDER not in answer:
+        return answer
+    hidden = {scrub(line): line for line in original.split("\n")}
+    lines = [hidden.get(line, line) if PLACEHOLDER in line else line for line in answer.split("\n")]
+    if any(PLACEHOLDER in line for line in lines):
+        return None
+    return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 import uuid
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -27,6 +29,7 @@ from grok_lsp.prompt import PromptBuilder
 from grok_lsp.provider.client import ProviderClient
 from grok_lsp.provider.errors import (
     AuthenticationError,
+    ConfigurationError,
     CreditsExhaustedError,
     ModelNotFoundError,
     ProviderError,
@@ -39,7 +42,12 @@ log = logging.getLogger(__name__)
 
 STATUS_NOTIFICATION = "grok/status"
 # Failures that every further request would repeat: pause until the settings change.
-_STOPPING_ERRORS = (AuthenticationError, CreditsExhaustedError, ModelNotFoundError)
+_STOPPING_ERRORS = (
+    AuthenticationError,
+    ConfigurationError,
+    CreditsExhaustedError,
+    ModelNotFoundError,
+)
 
 
 def state_dir(environ: dict[str, str]) -> Path:
@@ -51,12 +59,46 @@ def state_dir(environ: dict[str, str]) -> Path:
 
 
 class LenientProtocol(LanguageServerProtocol):
-    """JSON-RPC allows a request without `params`; pygls would never answer it."""
+    """JSON-RPC allows a request without `params`; pygls would never answer it. Nor would it
+    answer a request whose params do not validate (a negative position, say): it logs the
+    failure and the client waits forever. Such a request gets its error response here."""
 
     def structure_message(self, data: Any) -> Any:
         if isinstance(data, dict) and "method" in data and "params" not in data:
             data["params"] = None
-        return super().structure_message(data)
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                message = f"{error.message}: {data['method']} params do not match the protocol"
+                self._send_response(
+                    data["id"], error=t.ResponseError(code=error.code, message=message)
+                )
+            raise
+
+    def _execute_handler(
+        self, msg_id: Any, handler: Any, callback: Any, args: Any = None, kwargs: Any = None
+    ) -> None:
+        """pygls files the future of every notification (under an id of its own) in
+        `_request_futures` when the handler is a generator, as its built-in `didOpen`,
+        `didChange` and `didClose` are, and never takes it out: one leaked future per keystroke,
+        ~7 MB a minute at 50 keystrokes a second (bench/soak.py). Take each out when done."""
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        future = self._request_futures.get(msg_id)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # handled outside a loop (a unit test): nothing to schedule on
+            return
+        if future is not None:
+
+            def forget(done: Any) -> None:  # later, on the loop: pygls cancels these futures
+                loop.call_soon_threadsafe(self._forget_future, msg_id, done)  # while iterating
+
+            future.add_done_callback(forget)
+
+    def _forget_future(self, msg_id: Any, future: Any) -> None:
+        if self._request_futures.get(msg_id) is future:  # not a newer request with that id
+            del self._request_futures[msg_id]
 
 
 class GrokServer(LanguageServer):
@@ -75,6 +117,8 @@ class GrokServer(LanguageServer):
         self.last_error: str | None = None
         self._provider: ProviderClient | None = None
         self._announced: set[str] = set()  # error kinds already shown to the user
+        # The day the spend ceiling was announced: once a day, not again after every success.
+        self._spend_announced: dt.date | None = None
         self._background: set[asyncio.Future[Any]] = set()
         self.paused_reason: str | None = None  # set by failures that retrying cannot fix
         self.explanations = ExplanationStore()
@@ -98,10 +142,14 @@ class GrokServer(LanguageServer):
             self.settings.actions,
         ):
             self.paused_reason = None  # e.g. a model that was not found has been changed
+            self._spend_announced = None  # e.g. a ceiling raised, then reached again
         if old.prompt != self.settings.prompt:
             self.prompts = PromptBuilder(self.settings.prompt)
         connection = ("api_key", "base_url", "ca_bundle")
-        if any(getattr(old, name) != getattr(self.settings, name) for name in connection):
+        rebuild = old.completion.timeout_ms != self.settings.completion.timeout_ms
+        if rebuild or any(
+            getattr(old, name) != getattr(self.settings, name) for name in connection
+        ):
             self._announced.clear()  # a new key or endpoint deserves fresh error messages
             self.paused_reason = None
             self._drop_provider()
@@ -110,12 +158,18 @@ class GrokServer(LanguageServer):
     # provider -------------------------------------------------------------------------------
     def provider(self) -> ProviderClient:
         if self._provider is None:
-            self._provider = ProviderClient(
-                self.settings.base_url,
-                self.settings.api_key_value(),
-                timeout=httpx.Timeout(self.settings.completion.timeout_ms / 1000, connect=5.0),
-                verify=self.settings.ca_bundle or True,
-            )
+            try:
+                self._provider = ProviderClient(
+                    self.settings.base_url,
+                    self.settings.api_key_value(),
+                    timeout=httpx.Timeout(self.settings.completion.timeout_ms / 1000, connect=5.0),
+                    verify=self.settings.ca_bundle or True,
+                )
+            except OSError as error:  # ssl.SSLError too: a missing or unreadable CA bundle
+                reason = error.strerror or str(error)
+                raise ConfigurationError(
+                    f"cannot use `grok.caBundle` {self.settings.ca_bundle}: {reason}"
+                ) from None
         return self._provider
 
     def _drop_provider(self) -> None:
@@ -178,8 +232,8 @@ class GrokServer(LanguageServer):
         if refusal is None:
             return True
         log.debug("completion not sent: %s", refusal.reason)
-        if refusal.kind == "spend" and "spend" not in self._announced:
-            self._announced.add("spend")
+        if refusal.kind == "spend" and self._spend_announced != self.governor.day:
+            self._spend_announced = self.governor.day
             self.notify_user(
                 f"grok-lsp: automatic completions are paused: {refusal.reason} "
                 "(`grok.completion.dailySpendLimitUsd`). Explicit requests still work."

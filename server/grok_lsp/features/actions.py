@@ -23,6 +23,7 @@ from grok_lsp.features import explanations
 from grok_lsp.features.documents import file_view, other_views, unsendable
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
+from grok_lsp.redaction import restore_secrets
 from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
@@ -191,19 +192,28 @@ def _wanted(action: t.CodeAction, only: Sequence[str] | None) -> bool:
 
 
 def diagnostic_from(data: dict[str, Any]) -> t.Diagnostic | None:
+    """The diagnostic in an action's data; None if there is none or it is malformed."""
     raw = data.get("diagnostic")
-    if not isinstance(raw, dict):
+    span = range_from(raw.get("range")) if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or span is None:
         return None
+    code = raw.get("code")
     return t.Diagnostic(
-        range=range_from(raw["range"]),
+        range=span,
         message=str(raw.get("message", "")),
-        code=raw.get("code"),
-        source=raw.get("source"),
+        code=code if isinstance(code, int | str) else None,
+        source=str(raw["source"]) if raw.get("source") is not None else None,
     )
 
 
-def range_from(raw: dict[str, Any]) -> t.Range:
-    return t.Range(t.Position(**raw["start"]), t.Position(**raw["end"]))
+def range_from(raw: object) -> t.Range | None:
+    """The range in an action's data; None if it is not one (data comes back from the client)."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return t.Range(t.Position(**raw["start"]), t.Position(**raw["end"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit | None:
@@ -219,8 +229,11 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
         return None
     document = ls.workspace.get_text_document(uri)
     source = document.source
-    span = range_from(data["range"])
+    span = range_from(data.get("range"))
     diagnostic = diagnostic_from(data)
+    if span is None or (diagnostic is None and "diagnostic" in data):
+        ls.notify_user("grok-lsp: this action's data is not grok-lsp's; nothing was changed.")
+        return None
     kind = str(data.get("task"))
     context = FIX_CONTEXT_LINES if diagnostic or kind == "fix-line" else 0
     target = region(source, span.start.line, span.end.line, context)
@@ -248,7 +261,14 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
             "grok-lsp: the document changed while Grok was working; nothing was changed. Ask again."
         )
         return None
-    edits = minimal_edits(source, target, answer.replacement)
+    replacement = restore_secrets(answer.replacement, target.text(source))
+    if replacement is None:
+        ls.notify_user(
+            "grok-lsp: Grok's edit changes a line holding a credential it was not shown; "
+            "nothing was changed."
+        )
+        return None
+    edits = minimal_edits(source, target, replacement)
     if not edits:
         ls.notify_user(f"grok-lsp: Grok suggests no change here ({answer.summary or 'none'}).")
         return None

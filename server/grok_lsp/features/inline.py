@@ -20,6 +20,7 @@ from grok_lsp.postprocess import CursorContext
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.server import GrokServer
+from grok_lsp.syntax import in_comment_or_string
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,13 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
         following=source[line_to + 1 : following_to],
         max_lines=settings.completion.max_lines,
     )
+    if (
+        automatic
+        and settings.completion.suppress_in_comments_and_strings
+        and in_comment_or_string(context.line_prefix, document.language_id or "")
+    ):
+        ls.metrics.dropped += 1
+        return ""
     conv_id = ls.conv_id(uri)
     query = Query(
         uri, conv_id, source[:offset], source[offset:], context, automatic, document.version

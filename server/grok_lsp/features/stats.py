@@ -21,6 +21,8 @@ def register(server: GrokServer) -> None:
             "tasks": len(asyncio.all_tasks()),
             "streamsInFlight": ls.pipeline.in_flight(),
             "openDocuments": len(ls.workspace.text_documents),
+            # Requests (and notifications) pygls still holds a future for: 0 at rest.
+            "pendingFutures": len(ls.protocol._request_futures),
         }
         return served
 

@@ -77,6 +77,10 @@ class MalformedStreamError(ProviderError):
     """The stream carried something that is not a chat.completion.chunk."""
 
 
+class ConfigurationError(ProviderError):
+    """A setting makes every request fail before it is sent (an unreadable `caBundle`)."""
+
+
 _API_KEY = re.compile(r"api[ _-]?key|unauthori[sz]ed|authenticat", re.I)
 _CONTEXT = re.compile(
     r"maximum prompt length|context length|context window|context_length_exceeded"

@@ -1,0 +1,249 @@
+"""Secrets stay home: excluded files are never sent, credentials never reach a prompt, the API
+key never reaches a log line, a message or `grok/stats`, and TLS is verified."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from pathlib import Path
+from typing import Any
+
+import certifi
+import pytest
+from lsprotocol import types as t
+from tests.conftest import TEST_KEY, Emulator, GrokClient, StartClient, open_document, stats
+from tests.e2e.test_actions import F401, actions_at, apply, titled
+from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+
+from grok_lsp.redaction import PLACEHOLDER, restore_secrets, scrub
+from grok_lsp.server import GrokServer
+from grok_lsp.settings import Settings
+
+MARKER = "only_in_the_excluded_file_4711"
+EXCLUDED = [
+    "file:///work/.env",
+    "file:///work/config/.env.local",
+    "file:///work/keys/id_rsa",
+    "file:///work/certs/server.pem",
+    "file:///work/secrets.py",
+]
+
+
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"GROK_LSP_STATE_DIR": str(tmp_path / "state")}
+
+
+def prompt_of(emulator: Emulator) -> str:
+    request = emulator.stats()["last_request"]
+    return "".join(message["content"] for message in request["body"]["messages"])
+
+
+@pytest.mark.parametrize("uri", EXCLUDED, ids=lambda uri: uri.rsplit("/", 1)[1])
+async def test_an_excluded_file_is_never_sent(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path, uri: str
+) -> None:
+    set_oracle(emulator, ORACLE)
+    client = await start_client(env=env(tmp_path))
+    text = f"{MARKER} = 1\n" + PARTIAL
+    open_document(client, text, uri=uri)
+    result = await client.text_document_inline_completion_async(inline_params(uri, 2, 23))
+    assert inserted(result) == []
+    diagnostic = t.Diagnostic(t.Range(t.Position(0, 0), t.Position(0, 3)), "unused", source="x")
+    actions = await client.text_document_code_action_async(
+        t.CodeActionParams(
+            t.TextDocumentIdentifier(uri),
+            t.Range(t.Position(0, 0), t.Position(2, 0)),  # a selection too: no refactors
+            t.CodeActionContext([diagnostic]),
+        )
+    )
+    assert not actions
+    data = {"uri": uri, "version": 1, "task": "explain", "diagnostic": {}}
+    await client.workspace_execute_command_async(t.ExecuteCommandParams("grok.explain", [data]))
+    assert emulator.stats()["requests"] == 0  # nothing at all went upstream
+    # Nor does it ride along as project context in another file's prompt.
+    other = open_document(client, PARTIAL, uri="file:///work/demo.py")
+    result = await client.text_document_inline_completion_async(inline_params(other, 1, 23))
+    assert inserted(result) == [EXPECTED]
+    assert MARKER not in prompt_of(emulator)
+
+
+CREDENTIALS = {
+    "xai": "xai-Q1w2E3r4T5y6U7i8O9p0AaSsDdFfGg",
+    "openai": "sk-proj-abcdefghijklmnopqrstuvwxyz123456",
+    "github": "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "pem": "MIIEowIBAAKCAQEAx9secretbodyofthekey",
+    "url-password": "s3cr3t-pass",
+    "password": "correct horse battery",
+}
+WITH_CREDENTIALS = (
+    "import os\n"
+    "import sys\n"
+    f'XAI_KEY = "{CREDENTIALS["xai"]}"\n'
+    f"OPENAI = '{CREDENTIALS['openai']}'\n"
+    f"GITHUB_TOKEN = '{CREDENTIALS['github']}'\n"
+    f'DATABASE = "postgres://app:{CREDENTIALS["url-password"]}@db.internal:5432/app"\n'
+    f'password = "{CREDENTIALS["password"]}"\n'
+    'PRIVATE = """\n'
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    f"{CREDENTIALS['pem']}\n"
+    "-----END RSA PRIVATE KEY-----\n"
+    '"""\n'
+    "\n"
+    "\n"
+    "def main():\n"
+    "    print(sys.argv)\n"
+)
+
+
+async def test_credentials_in_a_file_are_replaced_in_every_prompt(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    client = await start_client(env=env(tmp_path))
+    uri = open_document(client, WITH_CREDENTIALS)
+    await client.text_document_inline_completion_async(inline_params(uri, 15, 19))
+    prompts = [prompt_of(emulator)]
+    fix = titled(await actions_at(client, uri, F401), "Grok: fix")
+    await client.code_action_resolve_async(fix)
+    prompts.append(prompt_of(emulator))
+    explain = titled(await actions_at(client, uri, F401), "Grok: explain")
+    assert explain.command is not None
+    await client.workspace_execute_command_async(
+        t.ExecuteCommandParams(explain.command.command, explain.command.arguments)
+    )
+    prompts.append(prompt_of(emulator))
+    for prompt in prompts:
+        for name, secret in CREDENTIALS.items():
+            assert secret not in prompt, name
+        assert PLACEHOLDER in prompt
+        assert "def main():" in prompt  # the code itself is there
+
+
+async def test_a_fix_next_to_a_credential_keeps_the_credential(
+    start_client: StartClient, tmp_path: Path
+) -> None:
+    """The model sees the placeholder in the lines it rewrites; the edit must not write it."""
+    client = await start_client(env=env(tmp_path))
+    uri = open_document(client, WITH_CREDENTIALS)
+    fix = titled(await actions_at(client, uri, F401), "Grok: fix")
+    resolved = await client.code_action_resolve_async(fix)
+    fixed = apply(WITH_CREDENTIALS, resolved.edit)
+    assert fixed == WITH_CREDENTIALS.replace("import os\n", "")
+    assert PLACEHOLDER not in fixed
+
+
+def test_restoring_secrets_line_by_line() -> None:
+    original = 'import os\nKEY = "xai-Q1w2E3r4T5y6U7i8O9p0AaSsDdFfGg"\nx = 1'
+    seen = scrub(original)
+    assert PLACEHOLDER in seen
+    assert restore_secrets(seen.replace("import os\n", ""), original) == original.replace(
+        "import os\n", ""
+    )
+    assert restore_secrets("y = 2", original) == "y = 2"  # nothing to restore
+    # The model changed a line holding a credential it never saw: no edit can be right.
+    changed = seen.replace("KEY =", "API_KEY =")
+    assert restore_secrets(changed, original) is None
+
+
+WORKSPACE_KEY = "k-live-0123456789abcdefXYZ"  # not shaped like an xAI key: masked by name
+INIT_KEY = "xai-initoptions-0123456789abcdef"
+
+
+async def test_the_api_key_is_in_no_log_line_message_or_stats(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "grok.log"
+    set_oracle(emulator, ORACLE)
+    client = await start_client(
+        settings={"completion": {"debounceMs": 0}, "apiKey": INIT_KEY},
+        env=env(tmp_path),
+        args=["--log-level", "DEBUG", "--log-file", str(log_file)],
+    )
+    uri = open_document(client, PARTIAL)
+    assert inserted(
+        await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+    ) == [EXPECTED]
+    # The editor's settings now carry another key (and an invalid value next to it).
+    client.set_configuration(
+        {"completion": {"debounceMs": "soon"}, "apiKey": WORKSPACE_KEY}, section="grok"
+    )
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.3)
+    emulator.fault("bad_key")  # the API echoes the (masked) key back
+    assert (
+        inserted(await client.text_document_inline_completion_async(inline_params(uri, 1, 23)))
+        == []
+    )
+    client.set_configuration(
+        {"completion": {"debounceMs": 0}, "apiKey": [WORKSPACE_KEY]}, section="grok"
+    )  # a key of the wrong type is named as invalid, its value hidden
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.3)
+    other = open_document(client, "import os\nimport sys\n", uri="file:///work/other.py")
+    fix = titled(await actions_at(client, other, F401), "Grok: fix")
+    await client.code_action_resolve_async(fix)
+    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    await asyncio.sleep(0.2)
+    seen = {
+        "log file": log_file.read_text(),
+        "messages": json.dumps([m.message for m in client.messages]),
+        "log messages": json.dumps([m.message for m in client.log_messages]),
+        "stats": json.dumps(served),
+    }
+    assert "Incorrect API key provided" in seen["log file"]  # the bad-key failure was logged
+    assert "grok.apiKey" in seen["messages"]  # and the invalid value named
+    assert len(seen["log file"].splitlines()) > 10  # DEBUG did log
+    for where, text in seen.items():
+        for key in (TEST_KEY, INIT_KEY, WORKSPACE_KEY):
+            assert key not in text, (where, key)
+            assert key[4:] not in text, (where, key)
+
+
+def test_tls_is_verified_by_default_and_a_ca_bundle_is_accepted(tmp_path: Path) -> None:
+    def context(settings: dict[str, Any]) -> ssl.SSLContext:
+        server = GrokServer({"XAI_API_KEY": TEST_KEY, "GROK_LSP_STATE_DIR": str(tmp_path)})
+        server.settings = Settings.model_validate(settings)
+        provider = server.provider()
+        pool = provider._client._transport._pool  # type: ignore[attr-defined]
+        found: ssl.SSLContext = pool._ssl_context
+        return found
+
+    default = context({})
+    assert default.verify_mode == ssl.CERT_REQUIRED and default.check_hostname
+    bundle = context({"caBundle": certifi.where()})
+    assert bundle.verify_mode == ssl.CERT_REQUIRED and bundle.check_hostname
+    assert bundle.cert_store_stats()["x509_ca"] > 0
+    directory = context({"caBundle": str(tmp_path)})
+    assert directory.verify_mode == ssl.CERT_REQUIRED
+
+
+async def test_a_ca_bundle_setting_is_accepted_end_to_end(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    set_oracle(emulator, ORACLE)
+    client = await start_client(
+        settings={"completion": {"debounceMs": 0}, "caBundle": certifi.where()},
+        env=env(tmp_path),
+    )
+    uri = open_document(client, PARTIAL)
+    result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+    assert inserted(result) == [EXPECTED]
+    await asyncio.sleep(0.1)
+    assert not client.messages
+
+
+async def test_a_missing_ca_bundle_is_one_clear_message(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    set_oracle(emulator, ORACLE)
+    missing = str(tmp_path / "no-such-ca.pem")
+    client: GrokClient = await start_client(
+        settings={"completion": {"debounceMs": 0}, "caBundle": missing}, env=env(tmp_path)
+    )
+    uri = open_document(client, PARTIAL)
+    for _ in range(2):
+        result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+        assert inserted(result) == []
+    await asyncio.sleep(0.1)
+    [message] = [m.message for m in client.messages]
+    assert "caBundle" in message and missing in message
