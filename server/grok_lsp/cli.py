@@ -10,8 +10,6 @@ from grok_lsp import __version__, logging_setup
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from grok_lsp.emulator.__main__ import add_arguments as add_emulator_arguments
-
     parser = argparse.ArgumentParser(
         prog="grok-lsp", description="xAI's grok-code-fast-1 in any LSP editor."
     )
@@ -29,25 +27,24 @@ def build_parser() -> argparse.ArgumentParser:
     trying.add_argument("--col", type=int, help="1-based column (default: end of the line)")
     trying.add_argument("--repeat", type=int, default=2, help="ask this many times (cache)")
 
-    emulating = commands.add_parser("emulator", help="a local xAI-compatible API for tests")
-    add_emulator_arguments(emulating)
+    # Listed for --help; `main` hands `grok-lsp emulator …` to the emulator's own parser, so
+    # serving never imports Starlette and uvicorn.
+    commands.add_parser("emulator", help="a local xAI-compatible API (see: emulator --help)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["emulator"]:
+        from grok_lsp.emulator.__main__ import main as emulator_main
+
+        return emulator_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     logging_setup.configure(args.log_level, args.log_file)
     if args.command == "try":
         from grok_lsp.trysession import run_try
 
         return run_try(args.file, args.line, args.col, args.repeat)
-    if args.command == "emulator":
-        from grok_lsp.emulator.__main__ import config_from_args
-        from grok_lsp.emulator.runner import run
-
-        print(f"grok-lsp emulator on http://{args.host}:{args.port}/v1", file=sys.stderr)
-        run(args.host, args.port, config_from_args(args))
-        return 0
     from grok_lsp.server import create_server
 
     server = create_server()

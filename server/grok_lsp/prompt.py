@@ -14,7 +14,8 @@ The `window` layout (a cursor-centred window) is kept only to measure against.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from grok_lsp.postprocess import CURSOR_MARKER
@@ -23,6 +24,7 @@ from grok_lsp.settings import PromptSettings
 
 CHARS_PER_TOKEN = 3  # a conservative estimate for code
 WINDOW_ALIGN_LINES = 256
+_MARK_LINES = 512  # a snapshot remembers where every this-many-th line starts
 REGION_LINES_BEFORE = 40
 REGION_LINES_AFTER = 12
 
@@ -61,6 +63,42 @@ class _Snapshot:
     first_line: int  # the shown window, [first_line, end_line)
     end_line: int
     shown: str  # layers 2 and 3 as sent
+    marks: tuple[int, ...] = (0,)  # marks[k]: where line k * _MARK_LINES of `text` starts
+
+    def line_of(self, offset: int) -> int:
+        r"""`text.count("\n", 0, offset)`, counting from the nearest mark before `offset`."""
+        mark = bisect_right(self.marks, offset) - 1
+        return mark * _MARK_LINES + self.text.count("\n", self.marks[mark], offset)
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """Where the live text differs from the snapshot's: `[start, end_old)` of the snapshot
+    became `[start, end_live)` of the live text; before and after, both are the same."""
+
+    start: int
+    end_old: int
+    end_live: int
+
+    @classmethod
+    def between(cls, old: str, live: str) -> _Span:
+        start, end_old = _changed_span(old, live)
+        return cls(start, end_old, len(live) - (len(old) - end_old))
+
+    @property
+    def drift(self) -> int:
+        return (self.end_old - self.start) + (self.end_live - self.start)
+
+    def live_line_of(self, snapshot: _Snapshot, live: str, offset: int) -> int:
+        r"""`live.count("\n", 0, offset)`, touching only the changed text."""
+        if offset <= self.start:
+            return snapshot.line_of(offset)
+        if offset >= self.end_live:
+            old_offset = offset - (self.end_live - self.end_old)
+            changed_old = snapshot.text.count("\n", self.start, self.end_old)
+            changed_live = live.count("\n", self.start, self.end_live)
+            return snapshot.line_of(old_offset) - changed_old + changed_live
+        return snapshot.line_of(self.start) + live.count("\n", self.start, offset)
 
 
 class PromptBuilder:
@@ -80,16 +118,28 @@ class PromptBuilder:
     ) -> list[Message]:
         if layout == "window":
             return self._window(file, offset)
-        task = "Task: complete the code at the cursor.\n" + _cursor_region(file, offset)
-        return self.with_stable_layers(file, offset, others, task)
+
+        def task(cursor_line: int) -> str:
+            region = _cursor_region(file, offset, cursor_line)
+            return "Task: complete the code at the cursor.\n" + region
+
+        return self._layered(file, offset, others, task)
 
     def with_stable_layers(
         self, file: FileView, offset: int, others: Sequence[FileView], task: str
     ) -> list[Message]:
         """Layers 1-3 for `file`, then `task` after what changed since the snapshot."""
-        cursor_line = file.text.count("\n", 0, offset)
-        snapshot = self._current_snapshot(file, cursor_line, others)
-        tail = scrub(_edits_since(snapshot, file.text) + task)
+        return self._layered(file, offset, others, lambda _cursor_line: task)
+
+    def _layered(
+        self,
+        file: FileView,
+        offset: int,
+        others: Sequence[FileView],
+        task: Callable[[int], str],
+    ) -> list[Message]:
+        snapshot, span, cursor_line = self._current_snapshot(file, offset, others)
+        tail = scrub(_edits_since(snapshot, file.text, span) + task(cursor_line))
         return [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": snapshot.shown},
@@ -97,18 +147,30 @@ class PromptBuilder:
         ]
 
     def _current_snapshot(
-        self, file: FileView, cursor_line: int, others: Sequence[FileView]
-    ) -> _Snapshot:
+        self, file: FileView, offset: int, others: Sequence[FileView]
+    ) -> tuple[_Snapshot, _Span | None, int]:
+        """The snapshot to send, how the live text differs from it (None: it does not), and
+        the cursor's line.
+
+        Per keystroke this costs one comparison of the two texts (at C speed) and line counts
+        over the changed text only; a new snapshot (rare) costs a pass over the whole file.
+        """
         old = self._snapshots.get(file.uri)
-        if old is not None and old.first_line <= cursor_line < old.end_line:
-            start, end_old = _changed_span(old.text, file.text)
-            end_live = len(file.text) - (len(old.text) - end_old)
-            drift = (end_old - start) + (end_live - start)
-            if drift <= self._settings.snapshot_drift_chars:
-                return old
+        if old is not None:
+            span = None if old.text == file.text else _Span.between(old.text, file.text)
+            if span is None:
+                cursor_line = old.line_of(offset)
+            else:
+                cursor_line = span.live_line_of(old, file.text, offset)
+            if old.first_line <= cursor_line < old.end_line and (
+                span is None or span.drift <= self._settings.snapshot_drift_chars
+            ):
+                return old, span, cursor_line
+        else:
+            cursor_line = file.text.count("\n", 0, offset)
         snapshot = self._take_snapshot(file, cursor_line, others)
         self._snapshots[file.uri] = snapshot
-        return snapshot
+        return snapshot, None, cursor_line
 
     def _take_snapshot(
         self, file: FileView, cursor_line: int, others: Sequence[FileView]
@@ -127,7 +189,7 @@ class PromptBuilder:
             f'{context}<file_snapshot path="{file.path}" language="{file.language_id}" '
             f'first_line="{first + 1}">\n{body}\n</file_snapshot>\n'
         )
-        return _Snapshot(file.text, first, end, scrub(shown))
+        return _Snapshot(file.text, first, end, scrub(shown), _marks(lines))
 
     def _window(self, file: FileView, offset: int) -> list[Message]:
         """The usual layout: N lines before the cursor and M after, in one message."""
@@ -157,7 +219,9 @@ class PromptBuilder:
         ]
 
 
-def _cursor_region(file: FileView, offset: int) -> str:
+def _cursor_region(file: FileView, offset: int, cursor_line: int | None = None) -> str:
+    """The lines around the cursor with the marker; `cursor_line` (the number of line breaks
+    before `offset`) saves counting them from the top of the file."""
     line_start = file.text.rfind("\n", 0, offset) + 1
     start = line_start
     for _ in range(REGION_LINES_BEFORE):
@@ -171,7 +235,10 @@ def _cursor_region(file: FileView, offset: int) -> str:
             end = len(file.text)
             break
         end = found + 1
-    first_line = file.text.count("\n", 0, start)
+    if cursor_line is None:
+        first_line = file.text.count("\n", 0, start)
+    else:
+        first_line = cursor_line - file.text.count("\n", start, offset)
     text = file.text[start:offset] + CURSOR_MARKER + file.text[offset:end].rstrip("\n")
     return (
         f'<cursor_region path="{file.path}" language="{file.language_id}" '
@@ -179,17 +246,25 @@ def _cursor_region(file: FileView, offset: int) -> str:
     )
 
 
-def _edits_since(snapshot: _Snapshot, live: str) -> str:
-    if snapshot.text == live:
+def _marks(lines: list[str]) -> tuple[int, ...]:
+    r"""Where every `_MARK_LINES`-th line starts, for the text `"\n".join(lines)`."""
+    marks = [0]
+    for end in range(_MARK_LINES, len(lines), _MARK_LINES):
+        block = lines[end - _MARK_LINES : end]
+        marks.append(marks[-1] + sum(map(len, block)) + _MARK_LINES)
+    return tuple(marks)
+
+
+def _edits_since(snapshot: _Snapshot, live: str, span: _Span | None) -> str:
+    if span is None:
         return ""
-    start, end_old = _changed_span(snapshot.text, live)
-    end_live = len(live) - (len(snapshot.text) - end_old)
+    start, end_old, end_live = span.start, span.end_old, span.end_live
     # Widen to whole lines so the model reads lines, not fragments.
     line_from = snapshot.text.rfind("\n", 0, start) + 1
     old_to = _line_end(snapshot.text, end_old)
     live_to = _line_end(live, end_live)
-    first = snapshot.text.count("\n", 0, line_from) + 1
-    last = snapshot.text.count("\n", 0, old_to) + 1
+    first = snapshot.line_of(line_from) + 1
+    last = snapshot.line_of(old_to) + 1
     return (
         f"<edits_since_snapshot>\nLines {first}-{last} of the snapshot now read:\n"
         f"{live[line_from:live_to]}\n</edits_since_snapshot>\n"
@@ -206,20 +281,53 @@ def _changed_span(old: str, new: str) -> tuple[int, int]:
     limit = min(len(old), len(new))
     start = _common_prefix(old, new, limit)
     tail_limit = limit - start
-    suffix = _common_prefix(old[::-1], new[::-1], tail_limit) if tail_limit else 0
+    suffix = _common_suffix(old, new, tail_limit) if tail_limit else 0
     return start, len(old) - suffix
 
 
+# Texts are compared in slices (C speed) of growing size, then the first differing slice is
+# halved down to the character: a few dozen comparisons, whatever the file's size.
+_FIRST_BLOCK = 256
+_MAX_BLOCK = 1 << 16
+
+
 def _common_prefix(a: str, b: str, limit: int) -> int:
-    step = 4096  # compare in blocks: C-speed slices, then one block char by char
-    index = 0
-    while index < limit and a[index : index + step] == b[index : index + step]:
-        index += step
-    index = min(index, limit)
-    end = min(index + step, limit)
-    while index < end and a[index] == b[index]:
-        index += 1
-    return index
+    """Length of the common prefix of `a` and `b`, at most `limit`."""
+    equal, step = 0, _FIRST_BLOCK
+    while equal < limit:
+        end = min(equal + step, limit)
+        if a[equal:end] != b[equal:end]:
+            break
+        equal, step = end, min(step * 2, _MAX_BLOCK)
+    else:
+        return limit
+    while end - equal > 1:  # a[:equal] == b[:equal]; they differ before `end`
+        middle = (equal + end) // 2
+        if a[equal:middle] == b[equal:middle]:
+            equal = middle
+        else:
+            end = middle
+    return equal
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the common suffix of `a` and `b`, at most `limit`."""
+    size_a, size_b = len(a), len(b)
+    equal, step = 0, _FIRST_BLOCK
+    while equal < limit:
+        end = min(equal + step, limit)
+        if a[size_a - end : size_a - equal] != b[size_b - end : size_b - equal]:
+            break
+        equal, step = end, min(step * 2, _MAX_BLOCK)
+    else:
+        return limit
+    while end - equal > 1:  # the last `equal` characters agree; they differ within `end`
+        middle = (equal + end) // 2
+        if a[size_a - middle : size_a - equal] == b[size_b - middle : size_b - equal]:
+            equal = middle
+        else:
+            end = middle
+    return equal
 
 
 def _clip(text: str, chars: int) -> str:

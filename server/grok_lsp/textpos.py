@@ -28,8 +28,50 @@ def encoding_name(negotiated: object) -> str:
     return str(value)
 
 
+_COUNT_BLOCK = 1 << 15  # line breaks are counted in blocks of this many characters...
+_FIND_BLOCK = 1 << 10  # ...then of this many, then found one by one
+
+
 def line_start(text: str, line: int) -> int:
     """Offset where `line` starts; `len(text)` when the document has fewer lines."""
+    return find_line(text, line)[0]
+
+
+def find_line(text: str, line: int, from_line: int = 0, from_offset: int = 0) -> tuple[int, bool]:
+    r"""(where `line` starts, whether no lone `
+    ` comes before it), without a Python step per
+        line: `
+    ` are counted in large blocks (C speed) up to the block holding the line's break,
+        and the few left found one by one; unless every `
+    ` before is part of a `
+    ` (always so
+        in LF and CRLF files), the exact walk decides.
+
+        `from_offset` must start line `from_line` (<= `line`) with no lone `
+    ` before it.
+    """
+    if line <= from_line:
+        return from_offset, True
+    size = len(text)
+    offset, left = from_offset, line - from_line
+    for block in (_COUNT_BLOCK, _FIND_BLOCK):
+        while offset < size:
+            count = text.count("\n", offset, offset + block)
+            if count >= left:
+                break
+            left -= count
+            offset += block
+    if offset < size:
+        for _ in range(left):
+            offset = text.find("\n", offset) + 1
+        lone_cr = text.count("\r", from_offset, offset) != text.count("\r\n", from_offset, offset)
+        if not lone_cr:
+            return offset, True
+    # Fewer `\n` than lines asked for, or a lone `\r` (a break of its own in LSP) before.
+    return _walk_to_line(text, line), False
+
+
+def _walk_to_line(text: str, line: int) -> int:
     offset = 0
     for _ in range(line):
         newline = _next_break(text, offset)
@@ -63,10 +105,15 @@ def unit_length(char: str, encoding: str) -> int:
 
 def offset_at(text: str, position: Position, encoding: str = _UTF16) -> int:
     start = line_start(text, max(position.line, 0))
+    return offset_in_line(text, start, position.character, encoding)
+
+
+def offset_in_line(text: str, start: int, character: int, encoding: str) -> int:
+    """The offset `character` units into the line starting at `start`, clamped to its end."""
     end = line_end(text, start)
     units = 0
     for index in range(start, end):
-        if units >= position.character:
+        if units >= character:
             return index
         units += unit_length(text[index], encoding)
     return end
@@ -74,6 +121,10 @@ def offset_at(text: str, position: Position, encoding: str = _UTF16) -> int:
 
 def position_at(text: str, offset: int, encoding: str = _UTF16) -> Position:
     offset = min(max(offset, 0), len(text))
+    if text.find("\r", 0, offset + 1) < 0:  # LF only so far: C-speed counting
+        start = text.rfind("\n", 0, offset) + 1
+        character = sum(unit_length(char, encoding) for char in text[start:offset])
+        return Position(line=text.count("\n", 0, offset), character=character)
     line = 0
     start = 0
     while True:

@@ -33,6 +33,7 @@ _HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what a header valu
 # Idle pooled connections live this long, so the one opened by warm_up() is there at the first
 # keystroke (the server may still close it sooner; httpx then reconnects transparently).
 _KEEPALIVE_SECONDS = 300.0
+_REWARM_DELAY_S = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,12 @@ class ProviderClient:
                 self._rewarm()  # closed before the end: that connection is gone
 
     def _rewarm(self) -> None:
+        # A moment later: not while the answer that closed the stream is still going out.
+        asyncio.get_running_loop().call_later(_REWARM_DELAY_S, self._start_rewarm)
+
+    def _start_rewarm(self) -> None:
+        if self._client.is_closed:
+            return
         task = asyncio.ensure_future(self.warm_up())
         self._rewarming.add(task)
         task.add_done_callback(self._rewarming.discard)

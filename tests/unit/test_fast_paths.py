@@ -1,0 +1,106 @@
+"""The per-keystroke fast paths give exactly the answers of the plain, slower ways.
+
+`features.documents.find_line` / `offset_at` / `LspTextDocument` (a line found by counting
+`\\n` in blocks, and from the last edit's line) against `textpos`, and the prompt's changed
+span and line counts against their definitions.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lsprotocol import types as t
+from pygls.workspace import PositionCodec
+
+from grok_lsp import prompt, textpos
+from grok_lsp.features import documents
+from grok_lsp.features.documents import LspTextDocument
+
+# Line breaks of every kind, a lone CR, a form feed (not a break), wide characters.
+_PIECES = st.sampled_from(["a", "bc", " ", "\n", "\n", "\r\n", "\r", "\x0c", "é", "😀"])
+_TEXT = st.lists(_PIECES, max_size=60).map("".join)
+_ENCODING = st.sampled_from(["utf-8", "utf-16", "utf-32"])
+_POSITION = st.builds(
+    t.Position, line=st.integers(min_value=0, max_value=12), character=st.integers(0, 6)
+)
+
+
+@given(_TEXT, st.integers(min_value=0, max_value=14), st.sampled_from([1, 3, 1 << 15]))
+def test_find_line_is_textpos_line_start(text: str, line: int, block: int) -> None:
+    saved = documents._COUNT_BLOCK, documents._FIND_BLOCK
+    documents._COUNT_BLOCK, documents._FIND_BLOCK = block, max(block // 4, 1)
+    try:
+        assert documents.find_line(text, line)[0] == textpos.line_start(text, line)
+    finally:
+        documents._COUNT_BLOCK, documents._FIND_BLOCK = saved
+
+
+@given(_TEXT, _POSITION, _ENCODING)
+def test_offset_at_is_textpos_offset_at(text: str, position: t.Position, encoding: str) -> None:
+    assert documents.offset_at(text, position, encoding) == textpos.offset_at(
+        text, position, encoding
+    )
+
+
+_EDIT = st.tuples(_POSITION, _POSITION, st.sampled_from(["", "x", "\n", "\r", "y\r\nz", "é"]))
+
+
+@settings(max_examples=200)
+@given(_TEXT, st.lists(_EDIT, min_size=1, max_size=12), _POSITION, _ENCODING)
+def test_edits_and_lookups_after_them_match_textpos(
+    text: str,
+    edits: list[tuple[t.Position, t.Position, str]],
+    probe: t.Position,
+    encoding: str,
+) -> None:
+    doc = LspTextDocument(
+        "file:///a.txt",
+        source=text,
+        sync_kind=t.TextDocumentSyncKind.Incremental,
+        position_codec=PositionCodec(encoding=t.PositionEncodingKind(encoding)),
+    )
+    expected = text
+    for start, end, inserted in edits:
+        begin = textpos.offset_at(expected, start, encoding)
+        stop = max(textpos.offset_at(expected, end, encoding), begin)
+        expected = expected[:begin] + inserted + expected[stop:]
+        doc.apply_change(t.TextDocumentContentChangePartial(t.Range(start, end), inserted))
+        assert doc.source == expected
+        assert doc.offset_at(probe) == textpos.offset_at(expected, probe, encoding)
+
+
+_LINES = st.lists(st.sampled_from(["", "a", "bc\n", "\n", "def f():\n", "x" * 300]), max_size=40)
+
+
+@given(_LINES.map("".join), _LINES.map("".join), st.sampled_from([1, 2, 256]))
+def test_changed_span_is_common_prefix_and_suffix(old: str, new: str, block: int) -> None:
+    saved = prompt._FIRST_BLOCK, prompt._MAX_BLOCK
+    prompt._FIRST_BLOCK, prompt._MAX_BLOCK = block, block * 4
+    try:
+        start, end_old = prompt._changed_span(old, new)
+    finally:
+        prompt._FIRST_BLOCK, prompt._MAX_BLOCK = saved
+    limit = min(len(old), len(new))
+    prefix = next((i for i in range(limit) if old[i] != new[i]), limit)
+    suffix = next(
+        (i for i in range(limit - prefix) if old[len(old) - 1 - i] != new[len(new) - 1 - i]),
+        limit - prefix,
+    )
+    assert (start, end_old) == (prefix, len(old) - suffix)
+
+
+@given(_LINES.map("".join), _LINES.map("".join), st.data())
+def test_line_counts_from_marks_and_span(old: str, new: str, data: st.DataObject) -> None:
+    saved = prompt._MARK_LINES
+    prompt._MARK_LINES = 2
+    try:
+        lines = old.split("\n")
+        snapshot = prompt._Snapshot(old, 0, len(lines), "", prompt._marks(lines))
+        offset = data.draw(st.integers(0, len(old)))
+        assert snapshot.line_of(offset) == old.count("\n", 0, offset)
+        if old != new:
+            span = prompt._Span.between(old, new)
+            live = data.draw(st.integers(0, len(new)))
+            assert span.live_line_of(snapshot, new, live) == new.count("\n", 0, live)
+    finally:
+        prompt._MARK_LINES = saved
