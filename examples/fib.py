@@ -1,4 +1,4 @@
-"""A small file to try grok-lsp on: `./dev try` asks for the body of `fib`."""
+"""A small file to try grok-lsp on: `./dev try` asks for the loop body of `fib_table`."""
 
 
 def fib_iterative(n: int) -> int:
@@ -8,5 +8,8 @@ def fib_iterative(n: int) -> int:
     return a
 
 
-def fib_recursive(n: int) -> int:
-    
+def fib_table(n: int) -> list[int]:
+    """The first n Fibonacci numbers."""
+    table = []
+    a, b = 0, 1
+    for _ in range(n):

@@ -19,14 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from grok_lsp.postprocess import CURSOR_MARKER
-from grok_lsp.redaction import scrub
+from grok_lsp.redaction import excerpt, scrub
 from grok_lsp.settings import PromptSettings
 
 CHARS_PER_TOKEN = 3  # a conservative estimate for code
 WINDOW_ALIGN_LINES = 256
 _MARK_LINES = 512  # a snapshot remembers where every this-many-th line starts
-REGION_LINES_BEFORE = 40
-REGION_LINES_AFTER = 12
+REGION_LINES_BEFORE = 6
+REGION_LINES_AFTER = 3
 
 SYSTEM = (
     "You are grok-lsp, a coding assistant embedded in a code editor.\n"
@@ -183,7 +183,10 @@ class PromptBuilder:
             span = max(snapshot_chars // average, WINDOW_ALIGN_LINES)
             first = max((cursor_line - span // 2) // WINDOW_ALIGN_LINES * WINDOW_ALIGN_LINES, 0)
             end = min(first + span + WINDOW_ALIGN_LINES, len(lines))
-        body = _clip("\n".join(lines[first:end]), snapshot_chars)
+        begin = len("\n".join(lines[:first])) + (1 if first else 0)
+        body = _clip(
+            excerpt(file.text, begin, begin + len("\n".join(lines[first:end]))), snapshot_chars
+        )
         context = _project_context(file, others, self.budget_chars * 15 // 100)
         shown = (
             f'{context}<file_snapshot path="{file.path}" language="{file.language_id}" '
@@ -208,9 +211,9 @@ class PromptBuilder:
         region = (
             f'<cursor_region path="{file.path}" language="{file.language_id}" '
             f'start_line="{first_line + 1}">\n'
-            + "\n".join(kept_before)
+            + excerpt(file.text, offset - len("\n".join(kept_before)), offset)
             + CURSOR_MARKER
-            + kept_after
+            + excerpt(file.text, offset, offset + len(kept_after))
             + "\n</cursor_region>\n"
         )
         return [
@@ -239,7 +242,8 @@ def _cursor_region(file: FileView, offset: int, cursor_line: int | None = None) 
         first_line = file.text.count("\n", 0, start)
     else:
         first_line = cursor_line - file.text.count("\n", start, offset)
-    text = file.text[start:offset] + CURSOR_MARKER + file.text[offset:end].rstrip("\n")
+    text = excerpt(file.text, start, offset) + CURSOR_MARKER
+    text += excerpt(file.text, offset, end).rstrip("\n")
     return (
         f'<cursor_region path="{file.path}" language="{file.language_id}" '
         f'start_line="{first_line + 1}">\n{text}\n</cursor_region>\n'
@@ -267,7 +271,7 @@ def _edits_since(snapshot: _Snapshot, live: str, span: _Span | None) -> str:
     last = snapshot.line_of(old_to) + 1
     return (
         f"<edits_since_snapshot>\nLines {first}-{last} of the snapshot now read:\n"
-        f"{live[line_from:live_to]}\n</edits_since_snapshot>\n"
+        f"{excerpt(live, line_from, live_to)}\n</edits_since_snapshot>\n"
     )
 
 
@@ -340,7 +344,7 @@ def _project_context(file: FileView, others: Sequence[FileView], chars: int) -> 
     for other in sorted(others, key=lambda view: view.uri):
         if other.uri == file.uri or other.language_id != file.language_id:
             continue
-        body = _clip(other.text, chars - used)
+        body = excerpt(other.text, 0, max(chars - used, 0))
         if not body:
             break
         parts.append(f'<file path="{other.path}">\n{body}\n</file>\n')

@@ -33,6 +33,11 @@ _ASSIGNED = re.compile(
     r"[\"'\]]*\s*[:=]\s*)(?P<quote>[\"'])(?P<value>[^\"'\n]{8,})(?P=quote)"
 )
 _SECRET = re.compile("|".join(f"(?:{pattern})" for pattern in _PATTERNS))
+_KEY_BLOCK = re.compile(
+    r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----(?:[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----|"
+    r"[\s\S]*\Z)"
+)
+_KEY_MARK = "PRIVATE KEY-----"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -43,6 +48,26 @@ def scrub(text: str) -> str:
     )
     # Invalid UTF-16 from a client arrives as lone surrogates, which UTF-8 cannot carry.
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def excerpt(text: str, start: int, end: int) -> str:
+    """`text[start:end]` with any part of a private key block in it replaced.
+
+    A slice of a file can begin or end inside a key block, or lie wholly within one, where no
+    pattern could recognise what it holds; the blocks are found in the whole text instead (only
+    when it mentions a private key at all, so the usual file costs one substring search).
+    """
+    if _KEY_MARK not in text:
+        return text[start:end]
+    parts: list[str] = []
+    at = start
+    for block in _KEY_BLOCK.finditer(text):
+        if block.end() <= start or block.start() >= end:
+            continue
+        parts += [text[at : max(block.start(), at)], PLACEHOLDER]
+        at = min(block.end(), end)
+    parts.append(text[at:end])
+    return "".join(parts)
 
 
 def restore_secrets(answer: str, original: str) -> str | None:

@@ -1,8 +1,8 @@
 """The per-keystroke fast paths give exactly the answers of the plain, slower ways.
 
-`features.documents.find_line` / `offset_at` / `LspTextDocument` (a line found by counting
-`\\n` in blocks, and from the last edit's line) against `textpos`, and the prompt's changed
-span and line counts against their definitions.
+`textpos.find_line` (a line found by counting `\\n` in blocks) against the walk line by line,
+`LspTextDocument` (lines found from the last edit's line) against `textpos`, and the prompt's
+changed span and line counts against their definitions.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from lsprotocol import types as t
 from pygls.workspace import PositionCodec
 
 from grok_lsp import prompt, textpos
-from grok_lsp.features import documents
 from grok_lsp.features.documents import LspTextDocument
 
 # Line breaks of every kind, a lone CR, a form feed (not a break), wide characters.
@@ -26,20 +25,13 @@ _POSITION = st.builds(
 
 
 @given(_TEXT, st.integers(min_value=0, max_value=14), st.sampled_from([1, 3, 1 << 15]))
-def test_find_line_is_textpos_line_start(text: str, line: int, block: int) -> None:
-    saved = documents._COUNT_BLOCK, documents._FIND_BLOCK
-    documents._COUNT_BLOCK, documents._FIND_BLOCK = block, max(block // 4, 1)
+def test_find_line_is_the_walk_line_by_line(text: str, line: int, block: int) -> None:
+    saved = textpos._COUNT_BLOCK, textpos._FIND_BLOCK
+    textpos._COUNT_BLOCK, textpos._FIND_BLOCK = block, max(block // 4, 1)
     try:
-        assert documents.find_line(text, line)[0] == textpos.line_start(text, line)
+        assert textpos.find_line(text, line)[0] == textpos._walk_to_line(text, line)
     finally:
-        documents._COUNT_BLOCK, documents._FIND_BLOCK = saved
-
-
-@given(_TEXT, _POSITION, _ENCODING)
-def test_offset_at_is_textpos_offset_at(text: str, position: t.Position, encoding: str) -> None:
-    assert documents.offset_at(text, position, encoding) == textpos.offset_at(
-        text, position, encoding
-    )
+        textpos._COUNT_BLOCK, textpos._FIND_BLOCK = saved
 
 
 _EDIT = st.tuples(_POSITION, _POSITION, st.sampled_from(["", "x", "\n", "\r", "y\r\nz", "é"]))

@@ -55,3 +55,20 @@ def test_scrub_is_stable_and_always_encodable(text: str) -> None:
     once = scrub(text)
     assert scrub(once) == once
     once.encode("utf-8")
+
+
+KEY = (
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nx9secretbody\n-----END RSA PRIVATE KEY-----"
+)
+
+
+def test_an_excerpt_that_cuts_a_key_block_keeps_none_of_it() -> None:
+    from grok_lsp.redaction import excerpt
+
+    text = f"before\n{KEY}\nafter"
+    for start in range(len(text)):
+        for end in range(start, len(text) + 1):
+            fragment = excerpt(text, start, end)
+            assert "AKCAQ" not in fragment and "x9sec" not in fragment
+    assert excerpt(text, 0, 6) == "before" and excerpt(text, len(text) - 5, len(text)) == "after"
+    assert excerpt("x = 1\ny = 2", 2, 9) == "= 1\ny ="

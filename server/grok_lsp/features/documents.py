@@ -33,10 +33,6 @@ _BINARY_PROBE = 8192  # a NUL byte in the first this-many characters marks a bin
 _LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
-_COUNT_BLOCK = 1 << 15  # line breaks are counted in blocks of this many characters...
-_FIND_BLOCK = 1 << 10  # ...then of this many, then found one by one
-
-
 class LspTextDocument(TextDocument):
     # The start of the line last edited, while the text is the one it was found in: the next
     # keystroke is on that line or a few below, and is found from there, not from the top.
@@ -52,7 +48,7 @@ class LspTextDocument(TextDocument):
         position is at or below it: microseconds on the keystroke path, whatever the size."""
         source = self.source
         begin, _ = self._line_start(source, max(position.line, 0))
-        return _offset_in_line(source, begin, position.character, self._encoding())
+        return textpos.offset_in_line(source, begin, position.character, self._encoding())
 
     def _encoding(self) -> str:
         return textpos.encoding_name(self.position_codec.encoding)
@@ -60,8 +56,8 @@ class LspTextDocument(TextDocument):
     def _line_start(self, source: str, line: int) -> tuple[int, bool]:
         anchor = self._anchor
         if anchor is not None and anchor[0] is source and anchor[1] <= line:
-            return find_line(source, line, anchor[1], anchor[2])
-        return find_line(source, line)
+            return textpos.find_line(source, line, anchor[1], anchor[2])
+        return textpos.find_line(source, line)
 
     def _apply_full_change(self, change: t.TextDocumentContentChangeEvent) -> None:
         self._anchor = None  # (it would hold on to the old text)
@@ -73,65 +69,19 @@ class LspTextDocument(TextDocument):
         start_at, end_at = change.range.start, change.range.end
         line = max(start_at.line, 0)
         begin, clean = self._line_start(source, line)
-        start = _offset_in_line(source, begin, start_at.character, encoding)
+        start = textpos.offset_in_line(source, begin, start_at.character, encoding)
         if end_at.line == start_at.line:  # the usual keystroke: its line is found once
-            end = _offset_in_line(source, begin, end_at.character, encoding)
+            end = textpos.offset_in_line(source, begin, end_at.character, encoding)
         elif clean and end_at.line > line:  # counted on from the start's line
-            end_begin, _ = find_line(source, end_at.line, line, begin)
-            end = _offset_in_line(source, end_begin, end_at.character, encoding)
+            end_begin, _ = textpos.find_line(source, end_at.line, line, begin)
+            end = textpos.offset_in_line(source, end_begin, end_at.character, encoding)
         else:
-            end = offset_at(source, end_at, encoding)
+            end = textpos.offset_at(source, end_at, encoding)
         end = max(end, start)
         self._source = source[:start] + change.text + source[end:]
         # The text before `begin` is unchanged; a break ending in `\n` ends there whatever follows.
         keep = clean and (begin == 0 or source[begin - 1] == "\n")
         self._anchor = (self._source, line, begin) if keep else None
-
-
-def find_line(text: str, line: int, from_line: int = 0, from_offset: int = 0) -> tuple[int, bool]:
-    r"""(`textpos.line_start(text, line)`, whether no lone `\r` comes before it), without a
-    Python step per line: `\n` are counted in large blocks (C speed) up to the block holding
-    the line's break, and the few left found one by one; then, unless every `\r` before is
-    part of a `\r\n` (always so in LF and CRLF files), textpos's exact walk decides.
-
-    `from_offset` must start line `from_line` (<= `line`) with no lone `\r` before it.
-    """
-    if line <= from_line:
-        return from_offset, True
-    size = len(text)
-    offset, left = from_offset, line - from_line
-    for block in (_COUNT_BLOCK, _FIND_BLOCK):
-        while offset < size:
-            count = text.count("\n", offset, offset + block)
-            if count >= left:
-                break
-            left -= count
-            offset += block
-    if offset < size:
-        for _ in range(left):
-            offset = text.find("\n", offset) + 1
-        if text.find("\r", from_offset, offset) < 0 or text.count(
-            "\r", from_offset, offset
-        ) == text.count("\r\n", from_offset, offset):
-            return offset, True
-    # Fewer `\n` than lines asked for, or a lone `\r` (a break of its own in LSP) before.
-    return textpos.line_start(text, line), False
-
-
-def offset_at(text: str, position: t.Position, encoding: str) -> int:
-    """`textpos.offset_at` (the same answers, positions clamped), with the fast line search."""
-    begin, _ = find_line(text, max(position.line, 0))
-    return _offset_in_line(text, begin, position.character, encoding)
-
-
-def _offset_in_line(text: str, start: int, character: int, encoding: str) -> int:
-    end = textpos.line_end(text, start)
-    units = 0
-    for index in range(start, end):
-        if units >= character:
-            return index
-        units += textpos.unit_length(text[index], encoding)
-    return end
 
 
 class OpenDocuments(Mapping[str, TextDocument]):
