@@ -14,7 +14,7 @@ import logging
 from lsprotocol import types as t
 
 from grok_lsp import textpos
-from grok_lsp.features.documents import file_view, other_views, unsendable
+from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
 from grok_lsp.pipeline import Query
 from grok_lsp.postprocess import CursorContext
 from grok_lsp.provider.client import ChatRequest
@@ -173,7 +173,10 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
         return ""
     source = document.source
     encoding = textpos.encoding_name(ls.workspace.position_encoding)
-    offset = textpos.offset_at(source, position, encoding)
+    if isinstance(document, LspTextDocument):  # found from the last edit's line: microseconds
+        offset = document.offset_at(position)
+    else:
+        offset = textpos.offset_at(source, position, encoding)
     line_from = max(source.rfind("\n", 0, offset), source.rfind("\r", 0, offset)) + 1
     line_to = textpos.line_end(source, offset)
     following_to = line_to
