@@ -360,7 +360,9 @@ async def main_async(args: argparse.Namespace) -> int:
         targets=evaluate_targets(totals, sweep),
         notes=NOTES,
         elapsed_s=elapsed,
-        git=git_state(ROOT),
+        git=git_state(ROOT)
+        if not args.server_path
+        else f"server from {args.server_path}; this checkout at {git_state(ROOT)}",
     )
     written = write(report, args.out or RESULTS, args.label)
     print(f"replay: wrote {written} in {elapsed:.0f} s", file=sys.stderr)
