@@ -3,11 +3,12 @@
 Layers, most stable first (see "The cacheable prompt" in DESIGN.md):
 1. the system message — constant bytes, shared by completions and code actions;
 2. project context — other open files, in URI order, frozen when the snapshot is taken;
-3. a snapshot of the current file — re-taken only when the live text drifts past a threshold
-   or the cursor leaves the snapshot's window (large files get a window aligned to fixed
-   line boundaries, so it does not slide with the cursor);
-4. the volatile tail — what changed since the snapshot, the cursor region with a marker, and
-   the task.
+3. a snapshot of the current file — re-taken only when the ranges changed since it add up to
+   more than a threshold (`drift.py`: two edits far apart count as their own sizes, not the
+   distance between them) or the cursor leaves the snapshot's window (large files get a
+   window aligned to fixed line boundaries, so it does not slide with the cursor);
+4. the volatile tail — each range changed since the snapshot (as whole lines), the cursor
+   region with a marker, and the task.
 Every layer passes `redaction.scrub` (credentials out) before it is sent.
 The `window` layout (a cursor-centred window) is kept only to measure against.
 """
@@ -18,6 +19,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from grok_lsp.drift import Drift
 from grok_lsp.postprocess import CURSOR_MARKER
 from grok_lsp.redaction import excerpt, scrub
 from grok_lsp.settings import PromptSettings
@@ -71,40 +73,10 @@ class _Snapshot:
         return mark * _MARK_LINES + self.text.count("\n", self.marks[mark], offset)
 
 
-@dataclass(frozen=True, slots=True)
-class _Span:
-    """Where the live text differs from the snapshot's: `[start, end_old)` of the snapshot
-    became `[start, end_live)` of the live text; before and after, both are the same."""
-
-    start: int
-    end_old: int
-    end_live: int
-
-    @classmethod
-    def between(cls, old: str, live: str) -> _Span:
-        start, end_old = _changed_span(old, live)
-        return cls(start, end_old, len(live) - (len(old) - end_old))
-
-    @property
-    def drift(self) -> int:
-        return (self.end_old - self.start) + (self.end_live - self.start)
-
-    def live_line_of(self, snapshot: _Snapshot, live: str, offset: int) -> int:
-        r"""`live.count("\n", 0, offset)`, touching only the changed text."""
-        if offset <= self.start:
-            return snapshot.line_of(offset)
-        if offset >= self.end_live:
-            old_offset = offset - (self.end_live - self.end_old)
-            changed_old = snapshot.text.count("\n", self.start, self.end_old)
-            changed_live = live.count("\n", self.start, self.end_live)
-            return snapshot.line_of(old_offset) - changed_old + changed_live
-        return snapshot.line_of(self.start) + live.count("\n", self.start, offset)
-
-
 class PromptBuilder:
     def __init__(self, settings: PromptSettings) -> None:
         self._settings = settings
-        self._snapshots: dict[str, _Snapshot] = {}
+        self._snapshots: dict[str, tuple[_Snapshot, Drift]] = {}
 
     @property
     def budget_chars(self) -> int:
@@ -138,8 +110,8 @@ class PromptBuilder:
         others: Sequence[FileView],
         task: Callable[[int], str],
     ) -> list[Message]:
-        snapshot, span, cursor_line = self._current_snapshot(file, offset, others)
-        tail = scrub(_edits_since(snapshot, file.text, span) + task(cursor_line))
+        snapshot, drift, cursor_line = self._current_snapshot(file, offset, others)
+        tail = scrub(_edits_since(snapshot, drift) + task(cursor_line))
         return [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": snapshot.shown},
@@ -148,29 +120,27 @@ class PromptBuilder:
 
     def _current_snapshot(
         self, file: FileView, offset: int, others: Sequence[FileView]
-    ) -> tuple[_Snapshot, _Span | None, int]:
-        """The snapshot to send, how the live text differs from it (None: it does not), and
-        the cursor's line.
+    ) -> tuple[_Snapshot, Drift, int]:
+        """The snapshot to send, how the live text differs from it, and the cursor's line.
 
-        Per keystroke this costs one comparison of the two texts (at C speed) and line counts
-        over the changed text only; a new snapshot (rare) costs a pass over the whole file.
+        Per keystroke this costs one comparison of the live text with the previous one (at C
+        speed) and line counts over the changed text only; a new snapshot (rare) costs a pass
+        over the whole file.
         """
-        old = self._snapshots.get(file.uri)
-        if old is not None:
-            span = None if old.text == file.text else _Span.between(old.text, file.text)
-            if span is None:
-                cursor_line = old.line_of(offset)
-            else:
-                cursor_line = span.live_line_of(old, file.text, offset)
-            if old.first_line <= cursor_line < old.end_line and (
-                span is None or span.drift <= self._settings.snapshot_drift_chars
-            ):
-                return old, span, cursor_line
+        current = self._snapshots.get(file.uri)
+        if current is not None:
+            snapshot, drift = current
+            drift.update(file.text)
+            cursor_line = drift.live_line_of(offset, snapshot.line_of)
+            in_window = snapshot.first_line <= cursor_line < snapshot.end_line
+            if in_window and drift.size <= self._settings.snapshot_drift_chars:
+                return snapshot, drift, cursor_line
         else:
             cursor_line = file.text.count("\n", 0, offset)
         snapshot = self._take_snapshot(file, cursor_line, others)
-        self._snapshots[file.uri] = snapshot
-        return snapshot, None, cursor_line
+        drift = Drift(file.text)
+        self._snapshots[file.uri] = snapshot, drift
+        return snapshot, drift, cursor_line
 
     def _take_snapshot(
         self, file: FileView, cursor_line: int, others: Sequence[FileView]
@@ -259,79 +229,28 @@ def _marks(lines: list[str]) -> tuple[int, ...]:
     return tuple(marks)
 
 
-def _edits_since(snapshot: _Snapshot, live: str, span: _Span | None) -> str:
-    if span is None:
+def _edits_since(snapshot: _Snapshot, drift: Drift) -> str:
+    """One block per changed range, each widened to whole lines so the model reads lines, not
+    fragments; the unchanged lines between two ranges are not repeated."""
+    if not drift.hunks:
         return ""
-    start, end_old, end_live = span.start, span.end_old, span.end_live
-    # Widen to whole lines so the model reads lines, not fragments.
-    line_from = snapshot.text.rfind("\n", 0, start) + 1
-    old_to = _line_end(snapshot.text, end_old)
-    live_to = _line_end(live, end_live)
-    first = snapshot.line_of(line_from) + 1
-    last = snapshot.line_of(old_to) + 1
-    return (
-        f"<edits_since_snapshot>\nLines {first}-{last} of the snapshot now read:\n"
-        f"{excerpt(live, line_from, live_to)}\n</edits_since_snapshot>\n"
-    )
+    live = drift.live
+    blocks: list[str] = []
+    for hunk in drift.hunks:
+        # Outside a hunk the texts agree, so the widening is the same on both sides.
+        live_from = live.rfind("\n", 0, hunk.live_start) + 1
+        live_to = _line_end(live, hunk.live_end)
+        first = snapshot.line_of(hunk.old_start - (hunk.live_start - live_from)) + 1
+        last = snapshot.line_of(hunk.old_end + (live_to - hunk.live_end)) + 1
+        blocks.append(
+            f"Lines {first}-{last} of the snapshot now read:\n{excerpt(live, live_from, live_to)}\n"
+        )
+    return "<edits_since_snapshot>\n" + "".join(blocks) + "</edits_since_snapshot>\n"
 
 
 def _line_end(text: str, offset: int) -> int:
     found = text.find("\n", offset)
     return len(text) if found < 0 else found
-
-
-def _changed_span(old: str, new: str) -> tuple[int, int]:
-    """(start, end_in_old) of the region that differs, by common prefix and suffix."""
-    limit = min(len(old), len(new))
-    start = _common_prefix(old, new, limit)
-    tail_limit = limit - start
-    suffix = _common_suffix(old, new, tail_limit) if tail_limit else 0
-    return start, len(old) - suffix
-
-
-# Texts are compared in slices (C speed) of growing size, then the first differing slice is
-# halved down to the character: a few dozen comparisons, whatever the file's size.
-_FIRST_BLOCK = 256
-_MAX_BLOCK = 1 << 16
-
-
-def _common_prefix(a: str, b: str, limit: int) -> int:
-    """Length of the common prefix of `a` and `b`, at most `limit`."""
-    equal, step = 0, _FIRST_BLOCK
-    while equal < limit:
-        end = min(equal + step, limit)
-        if a[equal:end] != b[equal:end]:
-            break
-        equal, step = end, min(step * 2, _MAX_BLOCK)
-    else:
-        return limit
-    while end - equal > 1:  # a[:equal] == b[:equal]; they differ before `end`
-        middle = (equal + end) // 2
-        if a[equal:middle] == b[equal:middle]:
-            equal = middle
-        else:
-            end = middle
-    return equal
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """Length of the common suffix of `a` and `b`, at most `limit`."""
-    size_a, size_b = len(a), len(b)
-    equal, step = 0, _FIRST_BLOCK
-    while equal < limit:
-        end = min(equal + step, limit)
-        if a[size_a - end : size_a - equal] != b[size_b - end : size_b - equal]:
-            break
-        equal, step = end, min(step * 2, _MAX_BLOCK)
-    else:
-        return limit
-    while end - equal > 1:  # the last `equal` characters agree; they differ within `end`
-        middle = (equal + end) // 2
-        if a[size_a - middle : size_a - equal] == b[size_b - middle : size_b - equal]:
-            equal = middle
-        else:
-            end = middle
-    return equal
 
 
 def _clip(text: str, chars: int) -> str:

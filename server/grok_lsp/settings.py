@@ -58,7 +58,9 @@ class ActionsSettings(_Section):
 class PromptSettings(_Section):
     budget_tokens: int = Field(16000, ge=512, le=250000, description="Whole prompt, estimated.")
     snapshot_drift_chars: int = Field(
-        2000, ge=0, description="Re-snapshot the file once the live text drifts this far."
+        2000,
+        ge=0,
+        description="Re-snapshot the file once the ranges changed since add up to this many.",
     )
 
 

@@ -1,8 +1,8 @@
 """The per-keystroke fast paths give exactly the answers of the plain, slower ways.
 
 `textpos.find_line` (a line found by counting `\\n` in blocks) against the walk line by line,
-`LspTextDocument` (lines found from the last edit's line) against `textpos`, and the prompt's
-changed span and line counts against their definitions.
+and `LspTextDocument` (lines found from the last edit's line) against `textpos`. The prompt's
+changed ranges are held to their definitions in `test_drift.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lsprotocol import types as t
 from pygls.workspace import PositionCodec
 
-from grok_lsp import prompt, textpos
+from grok_lsp import textpos
 from grok_lsp.features.documents import LspTextDocument
 
 # Line breaks of every kind, a lone CR, a form feed (not a break), wide characters.
@@ -59,40 +59,3 @@ def test_edits_and_lookups_after_them_match_textpos(
         doc.apply_change(t.TextDocumentContentChangePartial(t.Range(start, end), inserted))
         assert doc.source == expected
         assert doc.offset_at(probe) == textpos.offset_at(expected, probe, encoding)
-
-
-_LINES = st.lists(st.sampled_from(["", "a", "bc\n", "\n", "def f():\n", "x" * 300]), max_size=40)
-
-
-@given(_LINES.map("".join), _LINES.map("".join), st.sampled_from([1, 2, 256]))
-def test_changed_span_is_common_prefix_and_suffix(old: str, new: str, block: int) -> None:
-    saved = prompt._FIRST_BLOCK, prompt._MAX_BLOCK
-    prompt._FIRST_BLOCK, prompt._MAX_BLOCK = block, block * 4
-    try:
-        start, end_old = prompt._changed_span(old, new)
-    finally:
-        prompt._FIRST_BLOCK, prompt._MAX_BLOCK = saved
-    limit = min(len(old), len(new))
-    prefix = next((i for i in range(limit) if old[i] != new[i]), limit)
-    suffix = next(
-        (i for i in range(limit - prefix) if old[len(old) - 1 - i] != new[len(new) - 1 - i]),
-        limit - prefix,
-    )
-    assert (start, end_old) == (prefix, len(old) - suffix)
-
-
-@given(_LINES.map("".join), _LINES.map("".join), st.data())
-def test_line_counts_from_marks_and_span(old: str, new: str, data: st.DataObject) -> None:
-    saved = prompt._MARK_LINES
-    prompt._MARK_LINES = 2
-    try:
-        lines = old.split("\n")
-        snapshot = prompt._Snapshot(old, 0, len(lines), "", prompt._marks(lines))
-        offset = data.draw(st.integers(0, len(old)))
-        assert snapshot.line_of(offset) == old.count("\n", 0, offset)
-        if old != new:
-            span = prompt._Span.between(old, new)
-            live = data.draw(st.integers(0, len(new)))
-            assert span.live_line_of(snapshot, new, live) == new.count("\n", 0, live)
-    finally:
-        prompt._MARK_LINES = saved

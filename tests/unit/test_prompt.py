@@ -73,3 +73,18 @@ def test_the_window_layout_shifts_with_the_cursor_line() -> None:
     later = builder.completion(view(text), len(text) - 100, [], layout="window")
     assert first[0] == later[0]
     assert first[1]["content"][:300] != later[1]["content"][:300]
+
+
+def test_edits_far_apart_are_sent_apart_and_do_not_add_up_to_the_distance() -> None:
+    builder = PromptBuilder(PromptSettings(snapshot_drift_chars=100))
+    first = stable(builder, BODY, 10)
+    top = BODY.replace("return x * 1\n", "return x * 1 + 1\n", 1)
+    assert stable(builder, top, top.index(" + 1\n") + 4) == first
+    edited = top.replace("return x * 58\n", "return x * 58 - 1\n")
+    cursor = edited.index(" - 1\n") + 4
+    assert stable(builder, edited, cursor) == first  # ~3,000 characters apart, 8 changed
+    tail = builder.completion(view(edited), cursor, [OTHER])[-1]["content"]
+    edits = tail.split("</edits_since_snapshot>")[0]
+    assert "Lines 5-5 of the snapshot now read:\n    return x * 1 + 1\n" in edits
+    assert "Lines 176-176 of the snapshot now read:\n    return x * 58 - 1\n" in edits
+    assert "def f30" not in edits
