@@ -4,19 +4,63 @@ A session that touches an import at the top and then a function 800 lines below 
 two small ranges, not the 800 lines between them. `Drift` keeps such edits apart, so that the
 prompt repeats only the changed lines, and measures the drift as the sum of their sizes.
 
-Each update costs one comparison of the previous and the new live text (at C speed; the edits
-between two requests are one changed range, nearly always small), then work in proportion to
-the changed text and the number of ranges: never a walk over the whole file in Python.
+An update is given the edits since the previous one by the document's `EditLog` (what each
+`didChange` replaced), so it costs work in proportion to the changed text and the number of
+ranges, whatever the file's size. Without them (a whole-text change, or more edits than the
+log keeps) it compares the previous and the new text once, at C speed: the edits between the
+two are then one range, from the first change to the last.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 MERGE_LINE_BREAKS = 3
 """Ranges with fewer line breaks than this between them are kept (and shown) as one."""
+
+Edit = tuple[int, int, int]
+"""`(start, end_before, end_after)`: `text[start:end_before]` became `text[start:end_after]`."""
+
+
+class EditLog:
+    """A document's latest edits, numbered in order; older ones are forgotten past `keep`."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self.count = 0
+        self._recent: deque[Edit] = deque(maxlen=keep)
+        self._known_from = 0  # edits before this one are unknown (a whole-text change)
+
+    def add(self, edit: Edit) -> None:
+        self._recent.append(edit)
+        self.count += 1
+
+    def replace_all(self) -> None:
+        """The whole text was replaced: no edit list leads from an earlier text to this one."""
+        self._recent.clear()
+        self.count += 1
+        self._known_from = self.count
+
+    def mark(self) -> EditMark:
+        """Where the text is now, to find the edits made after it."""
+        return EditMark(self, self.count)
+
+    def between(self, first: int, end: int) -> list[Edit] | None:
+        """Edits `first` to `end` (excluded), or None when they are not all known."""
+        oldest = self.count - len(self._recent)
+        if first < max(oldest, self._known_from) or not first <= end <= self.count:
+            return None
+        return list(self._recent)[first - oldest : end - oldest]
+
+
+@dataclass(frozen=True, slots=True)
+class EditMark:
+    """A text's place in its document's edit log: the first `count` edits made it."""
+
+    log: EditLog
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,44 +86,37 @@ class Drift:
     """The changed ranges between `snapshot` and the last text given to `update`, in order;
     outside them (before, between and after) the two texts are equal."""
 
-    def __init__(self, snapshot: str) -> None:
+    def __init__(self, snapshot: str, mark: EditMark | None = None) -> None:
         self.snapshot = snapshot
         self.live = snapshot
         self.hunks: tuple[Hunk, ...] = ()
+        self._mark = mark
 
     @property
     def size(self) -> int:
         """Characters changed: the replaced and the replacing text of every range."""
         return sum(hunk.size for hunk in self.hunks)
 
-    def update(self, live: str) -> None:
-        if live is self.live or live == self.live:
-            return
-        start, end_previous = changed_span(self.live, live)
-        delta = len(live) - len(self.live)
+    def update(self, live: str, mark: EditMark | None = None) -> None:
+        """Catch up with `live`, from the edit log when `mark` places it in the same log as
+        the previous text; else by comparing the two."""
+        edits = None
+        seen, self._mark = self._mark, mark
+        if mark is not None and seen is not None and mark.log is seen.log:
+            edits = mark.log.between(seen.count, mark.count)
+        grown = sum(after - before for _, before, after in edits or ())
+        if edits is not None and len(self.live) + grown != len(live):
+            edits = None  # not the edits that made this text: compare instead
+        if edits is None:
+            if live is self.live or live == self.live:
+                return
+            start, end_before = changed_span(self.live, live)
+            edits = [(start, end_before, end_before + len(live) - len(self.live))]
         hunks = self.hunks
-        # Ranges that overlap or touch the change merge with it; later ones move by `delta`.
-        first = next((i for i, h in enumerate(hunks) if h.live_end >= start), len(hunks))
-        last = first
-        while last < len(hunks) and hunks[last].live_start <= end_previous:
-            last += 1
-        touched = hunks[first:last]
-        before = hunks[first - 1].shift if first else 0
-        if touched and touched[0].live_start <= start:
-            old_start, live_start = touched[0].old_start, touched[0].live_start
-        else:
-            old_start, live_start = start - before, start
-        if touched and touched[-1].live_end >= end_previous:
-            old_end, live_end = touched[-1].old_end, touched[-1].live_end + delta
-        else:
-            after = touched[-1].shift if touched else before
-            old_end, live_end = end_previous - after, end_previous + delta
-        merged = _trimmed(self.snapshot, live, Hunk(old_start, old_end, live_start, live_end))
-        moved = [
-            replace(h, live_start=h.live_start + delta, live_end=h.live_end + delta)
-            for h in hunks[last:]
-        ]
-        self.hunks = _joined(live, [*hunks[:first], *merged, *moved])
+        for edit in edits:
+            hunks = _with_edit(hunks, edit)
+        trimmed = [part for hunk in hunks for part in _trimmed(self.snapshot, live, hunk)]
+        self.hunks = _joined(live, trimmed)
         self.live = live
 
     def live_line_of(self, offset: int, snapshot_line_of: Callable[[int], int]) -> int:
@@ -102,6 +139,32 @@ class Drift:
             - self.snapshot.count("\n", h.old_start, h.old_end)
             for h in hunks
         )
+
+
+def _with_edit(hunks: tuple[Hunk, ...], edit: Edit) -> tuple[Hunk, ...]:
+    """`hunks` after `edit`: the hunks it overlaps or touches merge with it; later ones move."""
+    start, end_before, end_after = edit
+    delta = end_after - end_before
+    first = next((i for i, h in enumerate(hunks) if h.live_end >= start), len(hunks))
+    last = first
+    while last < len(hunks) and hunks[last].live_start <= end_before:
+        last += 1
+    touched = hunks[first:last]
+    shift_before = hunks[first - 1].shift if first else 0
+    if touched and touched[0].live_start <= start:
+        old_start, live_start = touched[0].old_start, touched[0].live_start
+    else:
+        old_start, live_start = start - shift_before, start
+    if touched and touched[-1].live_end >= end_before:
+        old_end, live_end = touched[-1].old_end, touched[-1].live_end + delta
+    else:
+        shift_after = touched[-1].shift if touched else shift_before
+        old_end, live_end = end_before - shift_after, end_after
+    moved = tuple(
+        replace(h, live_start=h.live_start + delta, live_end=h.live_end + delta)
+        for h in hunks[last:]
+    )
+    return (*hunks[:first], Hunk(old_start, old_end, live_start, live_end), *moved)
 
 
 def _trimmed(old: str, live: str, hunk: Hunk) -> list[Hunk]:

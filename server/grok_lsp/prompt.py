@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from grok_lsp.drift import Drift
+from grok_lsp.drift import Drift, EditMark
 from grok_lsp.postprocess import CURSOR_MARKER
 from grok_lsp.redaction import excerpt, scrub
 from grok_lsp.settings import PromptSettings
@@ -57,6 +57,7 @@ class FileView:
     path: str  # as shown to the model: relative to the workspace when possible
     language_id: str
     text: str
+    edits: EditMark | None = None  # where `text` is in its document's log of splices
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,7 @@ class PromptBuilder:
         current = self._snapshots.get(file.uri)
         if current is not None:
             snapshot, drift = current
-            drift.update(file.text)
+            drift.update(file.text, file.edits)
             cursor_line = drift.live_line_of(offset, snapshot.line_of)
             in_window = snapshot.first_line <= cursor_line < snapshot.end_line
             if in_window and drift.size <= self._settings.snapshot_drift_chars:
@@ -138,7 +139,7 @@ class PromptBuilder:
         else:
             cursor_line = file.text.count("\n", 0, offset)
         snapshot = self._take_snapshot(file, cursor_line, others)
-        drift = Drift(file.text)
+        drift = Drift(file.text, file.edits)
         self._snapshots[file.uri] = snapshot, drift
         return snapshot, drift, cursor_line
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grok_lsp import drift
-from grok_lsp.drift import Drift, changed_span
+from grok_lsp.drift import Drift, EditLog, changed_span
 
 _LINES = st.lists(st.sampled_from(["", "a", "bc\n", "\n", "def f():\n", "x" * 300]), max_size=40)
 _PIECES = st.sampled_from(["", "a", "b", "\n", "xy\n", "\n\n\n\n"])
@@ -44,17 +44,27 @@ def _rebuilt(tracked: Drift) -> str:
 
 
 @settings(max_examples=300)
-@given(_LINES.map("".join), st.lists(st.lists(_EDIT, min_size=1, max_size=3), max_size=12))
+@given(
+    _LINES.map("".join),
+    st.lists(st.lists(_EDIT, min_size=1, max_size=3), max_size=12),
+    st.sampled_from(["log", "compare", "log, small"]),
+)
 def test_hunks_describe_the_live_text_exactly(
-    snapshot: str, requests: list[list[tuple[float, int, str]]]
+    snapshot: str, requests: list[list[tuple[float, int, str]]], source: str
 ) -> None:
-    tracked = Drift(snapshot)
+    """Whether the edits come from the document's log (which may have forgotten some: "small"
+    keeps 2) or from comparing texts, the hunks rebuild the live text from the snapshot."""
+    log = EditLog(keep=2 if source == "log, small" else 256) if source != "compare" else None
+    tracked = Drift(snapshot, log.mark() if log else None)
     live = snapshot
     for edits in requests:  # several edits may land between two updates
         for where, length, inserted in edits:
             start = int(where * len(live))
-            live = live[:start] + inserted + live[start + length :]
-        tracked.update(live)
+            end = min(start + length, len(live))
+            live = live[:start] + inserted + live[end:]
+            if log:
+                log.add((start, end, start + len(inserted)))
+        tracked.update(live, log.mark() if log else None)
         assert tracked.live == live and _rebuilt(tracked) == live
         for earlier, later in zip(tracked.hunks, tracked.hunks[1:], strict=False):
             gap = live[earlier.live_end : later.live_start]
@@ -80,6 +90,24 @@ def test_two_far_edits_are_two_small_hunks() -> None:
     tracked.update(live)
     assert len(tracked.hunks) == 2
     assert tracked.size == 2 * len(" changed")
+
+
+def test_the_log_keeps_edits_apart_and_a_whole_text_change_is_compared() -> None:
+    snapshot = "".join(f"line {i}\n" for i in range(1000))
+    log = EditLog()
+    tracked = Drift(snapshot, log.mark())
+    top = snapshot.replace("line 3\n", "line 3!\n")
+    bottom = top.replace("line 900\n", "line 900!\n")
+    log.add((top.index("!"), top.index("!"), top.index("!") + 1))
+    log.add(
+        (bottom.index("line 900") + 8, bottom.index("line 900") + 8, bottom.index("!\n", 100) + 1)
+    )
+    tracked.update(bottom, log.mark())  # two edits between two updates: two hunks, not one
+    assert [h.size for h in tracked.hunks] == [1, 1]
+    log.replace_all()
+    whole = bottom.replace("line 500\n", "line 500?\n")
+    tracked.update(whole, log.mark())  # the log cannot say: compared instead
+    assert _rebuilt(tracked) == whole and len(tracked.hunks) == 3
 
 
 def test_typing_and_deleting_it_again_leaves_no_hunk() -> None:

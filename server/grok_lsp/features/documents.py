@@ -4,7 +4,8 @@ pygls splits lines with `str.splitlines` (form feeds, U+2028 and others count as
 incremental edit after such a character lands in the wrong place; and it rebuilds the whole
 text line by line on every keystroke. `LspTextDocument` applies an edit as one splice at
 offsets computed with LSP's own line breaks, finding the edited line at C speed (`offset_at`),
-so a keystroke costs microseconds even in a file of 50,000 lines.
+so a keystroke costs microseconds even in a file of 50,000 lines. It also logs each splice
+(`edit_log`), from which the prompt learns what changed without comparing whole texts.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument, Workspace
 
 from grok_lsp import textpos
+from grok_lsp.drift import EditLog
 from grok_lsp.privacy import is_excluded
 from grok_lsp.prompt import FileView
 from grok_lsp.server import GrokServer
@@ -38,6 +40,13 @@ class LspTextDocument(TextDocument):
     # keystroke is on that line or a few below, and is found from there, not from the top.
     # (text, line, offset); no lone `\r` before offset.
     _anchor: tuple[str, int, int] | None = None
+    _edit_log: EditLog | None = None
+
+    @property
+    def edit_log(self) -> EditLog:
+        if self._edit_log is None:
+            self._edit_log = EditLog()
+        return self._edit_log
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -61,7 +70,13 @@ class LspTextDocument(TextDocument):
 
     def _apply_full_change(self, change: t.TextDocumentContentChangeEvent) -> None:
         self._anchor = None  # (it would hold on to the old text)
+        self.edit_log.replace_all()
         super()._apply_full_change(change)
+
+    def _apply_none_change(self, change: t.TextDocumentContentChangeEvent) -> None:
+        self._anchor = None
+        self.edit_log.replace_all()
+        super()._apply_none_change(change)
 
     def _apply_incremental_change(self, change: t.TextDocumentContentChangePartial) -> None:
         encoding = self._encoding()
@@ -79,6 +94,7 @@ class LspTextDocument(TextDocument):
             end = textpos.offset_at(source, end_at, encoding)
         end = max(end, start)
         self._source = source[:start] + change.text + source[end:]
+        self.edit_log.add((start, end, start + len(change.text)))
         # The text before `begin` is unchanged; a break ending in `\n` ends there whatever follows.
         keep = clean and (begin == 0 or source[begin - 1] == "\n")
         self._anchor = (self._source, line, begin) if keep else None
@@ -186,6 +202,7 @@ def file_view(ls: GrokServer, document: TextDocument) -> FileView:
         display_path(ls, document.uri),
         document.language_id or "text",
         document.source,
+        document.edit_log.mark() if isinstance(document, LspTextDocument) else None,
     )
 
 
