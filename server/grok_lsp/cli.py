@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.start_tcp(args.host, args.port)
     else:
         server.start_io()
+    server.governor.flush()  # the client may have gone without a shutdown request
     return 0
 
 

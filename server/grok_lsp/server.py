@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,10 @@ class LenientProtocol(LanguageServerProtocol):
             del self._request_futures[msg_id]
 
 
+def _call_later(delay: float, callback: Callable[[], None]) -> None:
+    asyncio.get_running_loop().call_later(delay, callback)
+
+
 class GrokServer(LanguageServer):
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         super().__init__("grok-lsp", __version__, protocol_cls=LenientProtocol, max_workers=2)
@@ -112,7 +116,7 @@ class GrokServer(LanguageServer):
         self.pipeline = Pipeline(
             self.provider, self.metrics, self.record_usage, self._busy, self.admit
         )
-        self.governor = Governor(state_dir(self.environ) / "spend.json")
+        self.governor = Governor(state_dir(self.environ) / "spend.json", later=_call_later)
         self.state = "idle"
         self.last_error: str | None = None
         self._provider: ProviderClient | None = None
@@ -186,6 +190,7 @@ class GrokServer(LanguageServer):
         self.explanations.forget(uri)
 
     async def close(self) -> None:
+        self.governor.flush()
         await self.pipeline.close()
         if self._provider is not None:
             await self._provider.aclose()

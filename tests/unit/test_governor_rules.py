@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from grok_lsp.governor import BACKOFF_MAX_S, Governor
+from grok_lsp.governor import BACKOFF_MAX_S, SAVE_EVERY_S, Governor
 
 URI = "file:///work/a.py"
 DAY = dt.date(2026, 11, 25)
@@ -165,3 +166,25 @@ def test_documents_are_governed_apart(fake: Fake) -> None:
     g.opened("file:///work/b.py", 1)
     assert ask(g, 1) == "unchanged"
     assert ask(g, 2, uri="file:///work/b.py") is None
+
+
+def test_spend_is_saved_at_most_every_few_seconds_and_two_servers_add_up(
+    fake: Fake, tmp_path: Path
+) -> None:
+    spend_file = tmp_path / "spend.json"
+    scheduled: list[tuple[float, Callable[[], None]]] = []
+    later = lambda delay, callback: scheduled.append((delay, callback))  # noqa: E731
+    first = Governor(spend_file, clock=fake.clock, today=fake.today, later=later)
+    second = Governor(spend_file, clock=fake.clock, today=fake.today, later=later)
+    first.add_spend(0.25)  # the first spend is saved at once
+    assert json.loads(spend_file.read_text())["usd"] == 0.25
+    first.add_spend(0.5)
+    first.add_spend(0.125)  # within SAVE_EVERY_S: one save, scheduled once
+    assert json.loads(spend_file.read_text())["usd"] == 0.25
+    assert [delay for delay, _ in scheduled] == [SAVE_EVERY_S]
+    second.add_spend(1.0)  # another server the same day
+    scheduled.pop()[1]()
+    assert json.loads(spend_file.read_text())["usd"] == pytest.approx(1.875)
+    assert first.spent_today() == pytest.approx(1.875)  # the other's spend counts here too
+    second.flush()  # nothing unsaved: the file is left alone
+    assert json.loads(spend_file.read_text())["usd"] == pytest.approx(1.875)
