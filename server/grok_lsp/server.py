@@ -100,6 +100,14 @@ class LenientProtocol(LanguageServerProtocol):
         if self._request_futures.get(msg_id) is future:  # not a newer request with that id
             del self._request_futures[msg_id]
 
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        """A cancel that crosses the answer on the wire is routine (editors cancel on every
+        keystroke): pygls would log each at WARNING, ~140 lines per replay run."""
+        if msg_id not in self._request_futures:
+            log.debug("cancel for request %s, already answered", msg_id)
+            return
+        super()._handle_cancel_notification(msg_id)
+
 
 def _call_later(delay: float, callback: Callable[[], None]) -> None:
     asyncio.get_running_loop().call_later(delay, callback)

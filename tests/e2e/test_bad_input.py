@@ -482,3 +482,21 @@ async def test_random_edits_keep_the_servers_copy_equal_to_the_clients(
     await asyncio.to_thread(editing)
     assert examples >= 25
     await still_works(client)
+
+
+async def test_a_cancel_that_crosses_the_answer_is_not_a_warning(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "grok.log"
+    set_oracle(emulator, ORACLE)
+    client = await start_client(
+        env={"GROK_LSP_STATE_DIR": str(tmp_path)},
+        args=["--log-level", "INFO", "--log-file", str(log_file)],
+    )
+    await still_works(client)  # its request is answered: a cancel for it now arrives late
+    answered = client.protocol._request_futures  # empty: every request so far has its answer
+    assert not answered
+    for late in (1, 2, "no-such-request"):
+        client.protocol.notify(t.CANCEL_REQUEST, t.CancelParams(id=late))
+    await still_works(client)
+    assert "WARNING" not in log_file.read_text()
