@@ -52,7 +52,6 @@ from replay_emulator import (
     add_emulator_stats,
     attribute,
     instrument_cache,
-    pace_by_deadline,
 )
 from replay_report import (
     Report,
@@ -243,11 +242,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--block-tokens", type=int, default=128)
     parser.add_argument("--overshoot-lines", type=int, default=0)
     parser.add_argument(
-        "--relative-pacing",
-        action="store_true",
-        help="keep the emulator's own pacing (each token's delay after the previous send)",
-    )
-    parser.add_argument(
         "--setting",
         action="append",
         default=[],
@@ -314,8 +308,6 @@ async def main_async(args: argparse.Namespace) -> int:
     layouts = [layout for layout in args.layouts.split(",") if layout]
     sweep_values = [] if args.no_sweep else [int(v) for v in args.sweep.split(",") if v]
     instrument_cache()
-    if not args.relative_pacing:
-        pace_by_deadline()
     runs: dict[str, list[SessionResult]] = {}
     sweep: list[SessionResult] = []
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -384,10 +376,10 @@ NOTES = [
     "client sees it, multiplied back by the speed factor (so any server/emulator CPU time is "
     "inflated by that factor too). Most answers come from typeahead or a stream already in "
     "flight, hence the low p50; 'stream' latency is the server's own stream start -> ready.",
-    "Time compression: the emulator's per-token pacing is re-based on deadlines in-process "
-    "(it otherwise sleeps each token's delay after the previous send, and that per-chunk "
-    "overhead, multiplied by the speed factor, made x10 runs show ~1 s streams and ~25% fewer "
-    "requests per 100 keystrokes than real time). Use --speed 2 to check a x10 figure.",
+    "Time compression: the emulator paces tokens by deadlines (each due at the stream's start "
+    "plus the delays so far), so per-chunk overhead does not add up over a stream; when it "
+    "did, x10 runs showed ~1 s streams and ~25% fewer requests per 100 keystrokes than real "
+    "time. Use --speed 2 to check a x10 figure.",
     "Cached share and cost come from the emulator (every prompt it received, including streams "
     "closed before their usage chunk); cost uses its ticks at grok-code-fast-1 launch prices "
     "($0.20 input, $0.02 cached, $1.50 output per 1M; reasoning billed as output).",

@@ -1,20 +1,17 @@
 """The bench's side of the in-process emulator: what its prefix cache saw, request by request,
-steady pacing under time compression, and its admin routes."""
+and its admin routes."""
 
 from __future__ import annotations
 
 import asyncio
 import bisect
 import time
-import weakref
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import anyio
 import httpx
 
 from grok_lsp.emulator import BackgroundEmulator
-from grok_lsp.emulator import stream as emulator_stream
 from grok_lsp.emulator.cache import PrefixCache
 from replay_report import SessionResult
 
@@ -42,38 +39,6 @@ def instrument_cache() -> None:
 
     lookup_and_store._replay = True  # type: ignore[attr-defined]
     PrefixCache.lookup_and_store = lookup_and_store  # type: ignore[method-assign]
-
-
-class _DeadlineSleep:
-    """`anyio` for the emulator's stream module, with `sleep` measured from a deadline.
-
-    The emulator sleeps each step's delay after sending the previous one, so the time it takes
-    to send a chunk adds up over a stream (40 reasoning tokens: tens of ms). Compressed ten
-    times, that drift is ten times larger than the emulated latency allows. Here each
-    response's steps are due at its start plus the sum of their delays (bench-side only).
-    """
-
-    def __init__(self) -> None:
-        self._due: weakref.WeakKeyDictionary[asyncio.Task[Any], float] = weakref.WeakKeyDictionary()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(anyio, name)
-
-    async def sleep(self, delay: float) -> None:
-        task = asyncio.current_task()
-        now = time.monotonic()
-        if task is None:
-            await anyio.sleep(delay)
-            return
-        due = self._due.get(task, now) + delay
-        self._due[task] = due
-        await anyio.sleep(max(due - now, 0.0))
-
-
-def pace_by_deadline() -> None:
-    namespace = vars(emulator_stream)
-    if not isinstance(namespace.get("anyio"), _DeadlineSleep):
-        namespace["anyio"] = _DeadlineSleep()
 
 
 class EmulatorAdmin:
