@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from grok_lsp.drift import Drift, EditMark
 from grok_lsp.postprocess import CURSOR_MARKER
-from grok_lsp.redaction import excerpt, scrub
+from grok_lsp.redaction import KEY_MARK, excerpt, scrub
 from grok_lsp.settings import PromptSettings
 
 CHARS_PER_TOKEN = 3  # a conservative estimate for code
@@ -67,6 +67,7 @@ class _Snapshot:
     end_line: int
     shown: str  # layers 2 and 3 as sent
     marks: tuple[int, ...] = (0,)  # marks[k]: where line k * _MARK_LINES of `text` starts
+    mentions_keys: bool = False  # `redaction.KEY_MARK in text`
 
     def line_of(self, offset: int) -> int:
         r"""`text.count("\n", 0, offset)`, counting from the nearest mark before `offset`."""
@@ -92,8 +93,8 @@ class PromptBuilder:
         if layout == "window":
             return self._window(file, offset)
 
-        def task(cursor_line: int) -> str:
-            region = _cursor_region(file, offset, cursor_line)
+        def task(cursor_line: int, mentions_keys: bool) -> str:
+            region = _cursor_region(file, offset, cursor_line, mentions_keys)
             return "Task: complete the code at the cursor.\n" + region
 
         return self._layered(file, offset, others, task)
@@ -102,17 +103,21 @@ class PromptBuilder:
         self, file: FileView, offset: int, others: Sequence[FileView], task: str
     ) -> list[Message]:
         """Layers 1-3 for `file`, then `task` after what changed since the snapshot."""
-        return self._layered(file, offset, others, lambda _cursor_line: task)
+        return self._layered(file, offset, others, lambda _line, _keys: task)
 
     def _layered(
         self,
         file: FileView,
         offset: int,
         others: Sequence[FileView],
-        task: Callable[[int], str],
+        task: Callable[[int, bool], str],
     ) -> list[Message]:
+        """`task(cursor_line, mentions_keys)`: the last part of the tail."""
         snapshot, drift, cursor_line = self._current_snapshot(file, offset, others)
-        tail = scrub(_edits_since(snapshot, drift) + task(cursor_line))
+        mentions_keys = _mentions_keys(snapshot, drift)
+        tail = scrub(
+            _edits_since(snapshot, drift, mentions_keys) + task(cursor_line, mentions_keys)
+        )
         return [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": snapshot.shown},
@@ -155,15 +160,22 @@ class PromptBuilder:
             first = max((cursor_line - span // 2) // WINDOW_ALIGN_LINES * WINDOW_ALIGN_LINES, 0)
             end = min(first + span + WINDOW_ALIGN_LINES, len(lines))
         begin = len("\n".join(lines[:first])) + (1 if first else 0)
+        mentions_keys = KEY_MARK in file.text
         body = _clip(
-            excerpt(file.text, begin, begin + len("\n".join(lines[first:end]))), snapshot_chars
+            excerpt(
+                file.text,
+                begin,
+                begin + len("\n".join(lines[first:end])),
+                mentions_keys=mentions_keys,
+            ),
+            snapshot_chars,
         )
         context = _project_context(file, others, self.budget_chars * 15 // 100)
         shown = (
             f'{context}<file_snapshot path="{file.path}" language="{file.language_id}" '
             f'first_line="{first + 1}">\n{body}\n</file_snapshot>\n'
         )
-        return _Snapshot(file.text, first, end, scrub(shown), _marks(lines))
+        return _Snapshot(file.text, first, end, scrub(shown), _marks(lines), mentions_keys)
 
     def _window(self, file: FileView, offset: int) -> list[Message]:
         """The usual layout: N lines before the cursor and M after, in one message."""
@@ -193,9 +205,10 @@ class PromptBuilder:
         ]
 
 
-def _cursor_region(file: FileView, offset: int, cursor_line: int | None = None) -> str:
+def _cursor_region(file: FileView, offset: int, cursor_line: int, mentions_keys: bool) -> str:
     """The lines around the cursor with the marker; `cursor_line` (the number of line breaks
-    before `offset`) saves counting them from the top of the file."""
+    before `offset`) saves counting them from the top of the file, `mentions_keys` searching
+    the whole file for a private key."""
     line_start = file.text.rfind("\n", 0, offset) + 1
     start = line_start
     for _ in range(REGION_LINES_BEFORE):
@@ -209,12 +222,9 @@ def _cursor_region(file: FileView, offset: int, cursor_line: int | None = None) 
             end = len(file.text)
             break
         end = found + 1
-    if cursor_line is None:
-        first_line = file.text.count("\n", 0, start)
-    else:
-        first_line = cursor_line - file.text.count("\n", start, offset)
-    text = excerpt(file.text, start, offset) + CURSOR_MARKER
-    text += excerpt(file.text, offset, end).rstrip("\n")
+    first_line = cursor_line - file.text.count("\n", start, offset)
+    text = excerpt(file.text, start, offset, mentions_keys=mentions_keys) + CURSOR_MARKER
+    text += excerpt(file.text, offset, end, mentions_keys=mentions_keys).rstrip("\n")
     return (
         f'<cursor_region path="{file.path}" language="{file.language_id}" '
         f'start_line="{first_line + 1}">\n{text}\n</cursor_region>\n'
@@ -230,7 +240,21 @@ def _marks(lines: list[str]) -> tuple[int, ...]:
     return tuple(marks)
 
 
-def _edits_since(snapshot: _Snapshot, drift: Drift) -> str:
+def _mentions_keys(snapshot: _Snapshot, drift: Drift) -> bool:
+    """Whether the live text holds `KEY_MARK`. Outside the changed ranges it reads as the
+    snapshot did, so when the snapshot holds none, a mark in the live text overlaps a range:
+    only the ranges, widened by a mark's length, are searched (not the whole file)."""
+    if snapshot.mentions_keys:
+        return True
+    reach = len(KEY_MARK)
+    live = drift.live
+    return any(
+        KEY_MARK in live[max(hunk.live_start - reach, 0) : hunk.live_end + reach]
+        for hunk in drift.hunks
+    )
+
+
+def _edits_since(snapshot: _Snapshot, drift: Drift, mentions_keys: bool) -> str:
     """One block per changed range, each widened to whole lines so the model reads lines, not
     fragments; the unchanged lines between two ranges are not repeated."""
     if not drift.hunks:
@@ -244,7 +268,8 @@ def _edits_since(snapshot: _Snapshot, drift: Drift) -> str:
         first = snapshot.line_of(hunk.old_start - (hunk.live_start - live_from)) + 1
         last = snapshot.line_of(hunk.old_end + (live_to - hunk.live_end)) + 1
         blocks.append(
-            f"Lines {first}-{last} of the snapshot now read:\n{excerpt(live, live_from, live_to)}\n"
+            f"Lines {first}-{last} of the snapshot now read:\n"
+            f"{excerpt(live, live_from, live_to, mentions_keys=mentions_keys)}\n"
         )
     return "<edits_since_snapshot>\n" + "".join(blocks) + "</edits_since_snapshot>\n"
 

@@ -37,7 +37,7 @@ _KEY_BLOCK = re.compile(
     r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----(?:[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----|"
     r"[\s\S]*\Z)"
 )
-_KEY_MARK = "PRIVATE KEY-----"
+KEY_MARK = "PRIVATE KEY-----"  # in every private key block's first and last line
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -50,14 +50,16 @@ def scrub(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 
-def excerpt(text: str, start: int, end: int) -> str:
+def excerpt(text: str, start: int, end: int, *, mentions_keys: bool | None = None) -> str:
     """`text[start:end]` with any part of a private key block in it replaced.
 
     A slice of a file can begin or end inside a key block, or lie wholly within one, where no
     pattern could recognise what it holds; the blocks are found in the whole text instead (only
     when it mentions a private key at all, so the usual file costs one substring search).
+    `mentions_keys`: whether `text` holds `KEY_MARK`, when the caller knows it (False spares
+    that search, which is most of the cost of an excerpt of a large file).
     """
-    if _KEY_MARK not in text:
+    if not (KEY_MARK in text if mentions_keys is None else mentions_keys):
         return text[start:end]
     parts: list[str] = []
     at = start

@@ -88,3 +88,23 @@ def test_edits_far_apart_are_sent_apart_and_do_not_add_up_to_the_distance() -> N
     assert "Lines 5-5 of the snapshot now read:\n    return x * 1 + 1\n" in edits
     assert "Lines 176-176 of the snapshot now read:\n    return x * 58 - 1\n" in edits
     assert "def f30" not in edits
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2), st.integers(1, 40))
+def test_a_private_key_typed_after_the_snapshot_is_masked_in_the_tail(
+    where: int, split: int
+) -> None:
+    """The snapshot held no key, so only the changed ranges are searched for one: a block
+    typed into the file, even one whose marker is completed by the last keystroke, is masked
+    (the cursor region holds only the block's last lines, which no pattern would recognise)."""
+    body = "".join(f"MIIEvQIBADANSecretBody{i}\n" for i in range(12))
+    key = f"-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\n"
+    builder = PromptBuilder(PromptSettings(snapshot_drift_chars=10_000))
+    stable(builder, BODY, 10)
+    at = [0, BODY.index("def f3("), len(BODY)][where]
+    partial = BODY[:at] + key[:-split] + BODY[at:]  # typed up to `split` characters short
+    builder.completion(view(partial), at + len(key) - split, [OTHER])
+    typed = BODY[:at] + key + BODY[at:]
+    tail = builder.completion(view(typed), at + len(key) - 1, [OTHER])[-1]["content"]
+    assert "SecretBody" not in tail
