@@ -59,6 +59,8 @@ class Progress:
         if self._token is not None:
             message = "failed" if exc_info[0] is not None else "done"
             self._ls.work_done_progress.end(self._token, t.WorkDoneProgressEnd(message=message))
+            # pygls keeps every token's cancellation future for ever: one per code action.
+            self._ls.work_done_progress.tokens.pop(self._token, None)
 
 
 async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:

@@ -1,0 +1,51 @@
+"""Work-done progress for code actions: begun, ended, and not kept afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from lsprotocol import types as t
+from pygls.progress import Progress as PyglsProgress
+
+from grok_lsp.ask import Progress
+
+
+class FakeProtocol:
+    """What pygls's progress helper sends, recorded; the client accepts every token."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Any]] = []
+
+    def send_request_async(self, method: str, params: Any) -> asyncio.Future[None]:
+        self.sent.append((method, params))
+        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        answered.set_result(None)
+        return answered
+
+    def notify(self, method: str, params: Any) -> None:
+        self.sent.append((method, params))
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_a_finished_progress_leaves_no_token_behind(fails: bool) -> None:
+    protocol = FakeProtocol()
+    ls: Any = SimpleNamespace(
+        client_capabilities=t.ClientCapabilities(
+            window=t.WindowClientCapabilities(work_done_progress=True)
+        ),
+        work_done_progress=PyglsProgress(protocol),  # type: ignore[arg-type]
+    )
+    with pytest.raises(RuntimeError) if fails else contextlib.nullcontext():
+        async with Progress(ls, "Grok") as progress:
+            progress.reasoning(300)
+            if fails:
+                raise RuntimeError("the API failed")
+    kinds = [getattr(params, "value", None) for _, params in protocol.sent]
+    assert isinstance(kinds[1], t.WorkDoneProgressBegin)
+    assert isinstance(kinds[-1], t.WorkDoneProgressEnd)
+    assert kinds[-1].message == ("failed" if fails else "done")
+    assert ls.work_done_progress.tokens == {}
