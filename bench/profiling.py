@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -67,13 +69,16 @@ def analyse(stacks: Path) -> tuple[int, Counter[str], Counter[str]]:
 
 def run(args: argparse.Namespace) -> Path:
     """The overhead loop with py-spy attached once it is warm; the collapsed stacks."""
-    if shutil.which("py-spy") is None:
+    # Beside this interpreter first: a virtualenv's scripts work without activating it.
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    py_spy = shutil.which("py-spy", path=search)
+    if py_spy is None:
         raise SystemExit("py-spy is not installed: pip install -e '.[bench]'")
     out = Path(tempfile.mkdtemp(prefix="grok-lsp-profile-")) / "stacks.txt"
     spies: list[subprocess.Popen[bytes]] = []
 
     def attach(pid: int) -> None:
-        command = ["py-spy", "record", "--pid", str(pid), "--rate", str(args.rate)]
+        command = [py_spy, "record", "--pid", str(pid), "--rate", str(args.rate)]
         # --gil: only samples of a thread holding the GIL, i.e. running Python, not waiting.
         command += ["--format", "raw", "--output", str(out), "--nonblocking", "--gil"]
         spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
