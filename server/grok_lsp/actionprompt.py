@@ -35,7 +35,7 @@ def edit_task(
         "Task: edit.\n"
         + reason
         + f'<edit_target path="{escape(path)}" start_line="{target.first_line + 1}" '
-        f'end_line="{target.last_line + 1}">\n{target.text(source)}\n</edit_target>\n'
+        f'end_line="{target.last_line + 1}">\n{target.lines_text(source)}\n</edit_target>\n'
     )
 
 
@@ -43,7 +43,7 @@ def explain_task(path: str, source: str, target: Region, diagnostic: t.Diagnosti
     return (
         "Task: explain.\n"
         + f'<explain_target path="{escape(path)}" start_line="{target.first_line + 1}" '
-        f'end_line="{target.last_line + 1}">\n{target.text(source)}\n'
+        f'end_line="{target.last_line + 1}">\n{target.lines_text(source)}\n'
         + diagnostic_tag(diagnostic)
         + "</explain_target>\n"
     )

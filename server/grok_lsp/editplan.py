@@ -3,6 +3,10 @@
 The model answers `{"replacement": "<new text of exactly the target lines>", "summary": "…"}`.
 Anything else is rejected whole, so a bad answer never yields a half-applied edit. The edits
 sent to the editor cover only the lines that changed, never the whole region or file.
+
+Lines are LSP's (`\n`, `\r\n` or a lone `\r` ends one). The model is shown the target with
+`\n` breaks only and may answer with any; the new lines take the file's own line break, so a
+fix in a CRLF file leaves it CRLF and touches only the lines it changes.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import json
 import re
 from dataclasses import dataclass
 
+from grok_lsp import textpos
+
+_BREAK = re.compile(r"\r\n|\r|\n")
 _FENCED = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*)\n\s*```\s*$", re.DOTALL)
 
 
@@ -29,6 +36,10 @@ class Region:
     def text(self, source: str) -> str:
         return source[self.start : self.end]
 
+    def lines_text(self, source: str) -> str:
+        """The target as the model sees it: its lines joined by `\n` whatever the file uses."""
+        return "\n".join(_BREAK.split(self.text(source)))
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -45,11 +56,11 @@ class Edit:
 
 def region(source: str, first_line: int, last_line: int, context: int = 0) -> Region:
     """Whole lines `first_line - context` .. `last_line + context`, clamped to the document."""
-    lines = source.split("\n")
-    first = max(min(first_line, len(lines) - 1) - context, 0)
-    last = min(max(last_line, first_line) + context, len(lines) - 1)
-    start = sum(len(line) + 1 for line in lines[:first])
-    end = start + sum(len(line) + 1 for line in lines[first : last + 1]) - 1
+    final = textpos.last_line(source)
+    first = max(min(first_line, final) - context, 0)
+    last = min(max(last_line, first_line) + context, final)
+    start = textpos.line_start(source, first)
+    end = textpos.line_end(source, textpos.line_start(source, last))
     return Region(start, end, first, last)
 
 
@@ -70,31 +81,36 @@ def parse_answer(text: str) -> Answer:
 def minimal_edits(source: str, target: Region, replacement: str) -> list[Edit]:
     """Line-level edits turning the region's text into `replacement`, unchanged lines untouched.
 
-    Each line is taken with its line break; at the end of a file without a final line break a
-    virtual one is added and then left out of the edit. The replacement is taken exactly (a
-    trailing line break is an empty last line); an empty one deletes the lines.
+    Lines are compared without their breaks. Each is taken with its break; at the end of a file
+    without a final line break a virtual one is added and then left out of the edit. The
+    replacement is taken exactly (a trailing line break is an empty last line); an empty one
+    deletes the lines. New lines end with the region's line break (else the file's, else `\n`).
     """
-    old_lines = [line + "\n" for line in target.text(source).split("\n")]
-    new_lines = [line + "\n" for line in replacement.split("\n")]
-    if not replacement:
-        new_lines = []  # delete the target lines
-    line_starts = [target.start]
-    for line in old_lines:
-        line_starts.append(line_starts[-1] + len(line))
+    old_lines, starts = [], [target.start]
+    for found in _BREAK.finditer(source, target.start, target.end):
+        old_lines.append(source[starts[-1] : found.start()])
+        starts.append(found.end())
+    old_lines.append(source[starts[-1] : target.end])
+    after = _BREAK.match(source, target.end)
+    starts.append(target.end + (len(after.group()) if after else 1))  # 1: the virtual break
+    inside = _BREAK.search(source, target.start, target.end)
+    anywhere = inside or after or _BREAK.search(source)
+    eol = anywhere.group() if anywhere else "\n"
+    new_lines = _BREAK.split(replacement) if replacement else []  # empty: delete the lines
     edits: list[Edit] = []
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        start, end = line_starts[i1], line_starts[i2]
-        new_text = "".join(new_lines[j1:j2])
+        start, end = starts[i1], starts[i2]
+        new_text = "".join(line + eol for line in new_lines[j1:j2])
         if start > len(source):  # inserting after the virtual final line break
-            start, new_text = len(source), "\n" + new_text
+            start, new_text = len(source), eol + new_text
         if end > len(source):
             end = len(source)
             if new_text:
-                new_text = new_text.removesuffix("\n")
+                new_text = new_text.removesuffix(eol)
             elif start > 0:  # deleting the last lines: the break before them goes too
-                start -= 1
+                start -= 2 if source.startswith("\r\n", start - 2) else 1
         edits.append(Edit(start, end, new_text))
     return edits

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -31,12 +32,13 @@ class ExplanationStore:
     def at(self, uri: str, line: int) -> list[Explanation]:
         return [item for item in self.of(uri) if item.line <= line <= item.end_line]
 
-    def keep_matching(self, uri: str, lines: list[str]) -> bool:
-        """Drop explanations whose line changed; True if any were dropped."""
+    def keep_matching(self, uri: str, line_at: Callable[[int], str | None]) -> bool:
+        """Drop explanations whose line changed (`line_at(n)`: line n now, None if gone);
+        True if any were dropped."""
         kept = {
             key: item
             for key, item in self._by_uri.get(uri, {}).items()
-            if item.line < len(lines) and lines[item.line] == key[3]
+            if line_at(item.line) == key[3]
         }
         dropped = len(kept) != len(self._by_uri.get(uri, {}))
         self._by_uri[uri] = kept

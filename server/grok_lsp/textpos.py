@@ -81,6 +81,21 @@ def _walk_to_line(text: str, line: int) -> int:
     return offset
 
 
+def last_line(text: str) -> int:
+    """The index of the document's last line: its number of LSP line breaks."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def line_text(text: str, line: int) -> str | None:
+    """Line `line` without its line break; None past the document's last line."""
+    start = line_start(text, line)
+    if start == len(text) and line > 0:  # an empty last line, or no such line
+        ends_with_break = text.endswith(("\n", "\r"))
+        if not ends_with_break or line_start(text, line - 1) == len(text):
+            return None
+    return text[start : line_end(text, start)]
+
+
 def line_end(text: str, start: int) -> int:
     """Offset of the line break ending the line that starts at `start` (or `len(text)`)."""
     found = _next_break(text, start)

@@ -79,6 +79,43 @@ async def test_listing_is_instant_and_resolve_returns_the_fix(
     assert emulator.stats()["last_request"]["headers"]["x-grok-conv-id"]
 
 
+async def test_a_fix_in_a_crlf_file_keeps_it_crlf_and_explanations_follow_its_lines(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    crlf = SOURCE.replace("\n", "\r\n")
+    client = await start_client()
+    uri = open_document(client, crlf, uri="file:///work/windows.py")
+    actions = await actions_at(client, uri, F401)
+    resolved = await client.code_action_resolve_async(titled(actions, "Grok: fix"))
+    [change] = resolved.edit.document_changes
+    assert len(change.edits) == 1  # one line, not every line of the region
+    assert apply(crlf, resolved.edit) == crlf.replace("import os\r\n", "")
+    # The model saw the lines with `\n` only.
+    task = emulator.stats()["last_request"]["body"]["messages"][-1]["content"]
+    assert "<edit_target" in task and "\r" not in task
+    explain = titled(actions, "Grok: explain")
+    assert explain.command is not None
+    await client.workspace_execute_command_async(
+        t.ExecuteCommandParams(explain.command.command, explain.command.arguments)
+    )
+    await asyncio.sleep(0.1)
+    assert len(client.diagnostics[uri]) == 1
+    # Typing on another line keeps the explanation; changing its own line drops it.
+    for line, published in ((5, 1), (0, 0)):
+        client.text_document_did_change(
+            t.DidChangeTextDocumentParams(
+                text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=2 + line),
+                content_changes=[
+                    t.TextDocumentContentChangePartial(
+                        range=t.Range(t.Position(line, 0), t.Position(line, 0)), text="#"
+                    )
+                ],
+            )
+        )
+        await asyncio.sleep(0.2)
+        assert len(client.diagnostics[uri]) == published
+
+
 async def test_progress_is_reported_and_ended(
     start_client: StartClient, emulator: Emulator
 ) -> None:

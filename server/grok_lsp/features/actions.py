@@ -261,7 +261,7 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
             "grok-lsp: the document changed while Grok was working; nothing was changed. Ask again."
         )
         return None
-    replacement = restore_secrets(answer.replacement, target.text(source))
+    replacement = restore_secrets(answer.replacement, target.lines_text(source))
     if replacement is None:
         ls.notify_user(
             "grok-lsp: Grok's edit changes a line holding a credential it was not shown; "

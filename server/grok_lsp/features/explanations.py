@@ -12,6 +12,7 @@ from typing import Any
 
 from lsprotocol import types as t
 
+from grok_lsp import textpos
 from grok_lsp.actionprompt import explain_task
 from grok_lsp.ask import Progress, ask
 from grok_lsp.editplan import region
@@ -41,9 +42,9 @@ def register(server: GrokServer) -> None:
             ls.notify_user(f"grok-lsp: this file is not sent to the model: {reason}.")
             return None
         source = document.source
-        lines = source.split("\n")
-        line = min(diagnostic.range.start.line, len(lines) - 1)
-        key = (str(diagnostic.code or ""), diagnostic.source or "", diagnostic.message, lines[line])
+        line = min(diagnostic.range.start.line, textpos.last_line(source))
+        line_text = textpos.line_text(source, line) or ""
+        key = (str(diagnostic.code or ""), diagnostic.source or "", diagnostic.message, line_text)
         known = ls.explanations.get(uri, key)
         if known is None:
             target = region(source, line, diagnostic.range.end.line, _CONTEXT_LINES)
@@ -94,8 +95,9 @@ def register(server: GrokServer) -> None:
     def changed(ls: GrokServer, params: t.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         if ls.explanations.of(uri):
-            lines = ls.workspace.get_text_document(uri).source.split("\n")
-            if ls.explanations.keep_matching(uri, lines):
+            source = ls.workspace.get_text_document(uri).source
+            # Only the explained lines are looked at: no split of the whole file per keystroke.
+            if ls.explanations.keep_matching(uri, lambda line: textpos.line_text(source, line)):
                 publish(ls, uri)
 
 
