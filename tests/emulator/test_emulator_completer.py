@@ -249,3 +249,19 @@ def test_explain_unknown_code_is_generic() -> None:
     content = answer([{"role": "user", "content": message}], [], 6).content
     assert content.startswith("### arg-type (mypy)")
     assert "`return foo(x)`" in content
+
+
+def test_the_document_continues_from_an_earlier_occurrence_not_the_cursors_own_copy() -> None:
+    """The file snapshot repeats the cursor's own lines with nothing after them; an earlier,
+    similar loop is what the prompt itself suggests."""
+    snapshot = (
+        "<file_snapshot>\ndef fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n"
+        "        a, b = b, a + b\n    return a\n\ndef table(n):\n    a, b = 0, 1\n"
+        "    for _ in range(n):\n</file_snapshot>\n"
+    )
+    region = "def table(n):\n    a, b = 0, 1\n    for _ in range(n):<|cursor|>"
+    messages = [
+        {"role": "user", "content": snapshot},
+        {"role": "user", "content": f'<cursor_region path="a.py">\n{region}\n</cursor_region>'},
+    ]
+    assert answer(messages, [], 6).content == "\n        a, b = b, a + b"

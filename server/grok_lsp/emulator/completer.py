@@ -27,6 +27,7 @@ _TASK_TAGS: dict[Literal["inline", "edit", "explain"], str] = {
 }
 _ORACLE_MIN = 16
 _DOCUMENT_MIN = 8
+_OCCURRENCES = 4  # earlier occurrences of the prefix's tail tried in the document
 _REASONING = (
     "Emulated reasoning: reading the request, the code around the target and the "
     "instructions, then choosing the answer deterministically. "
@@ -108,21 +109,26 @@ def complete(cursor: Cursor, oracle: Sequence[str]) -> str:
 def _continue_from(source: str, cursor: Cursor, min_chars: int, *, earlier_only: bool) -> str:
     """What follows the longest 1-3 line tail of the prefix found in `source`, trimmed.
 
-    `earlier_only`: the last occurrence that ends before the end of `source`; else the first.
+    `earlier_only`: the occurrences that end before the end of `source`, the last first (the
+    latest is often the cursor's own line in the file snapshot, with nothing after it); else
+    the first occurrence only.
     """
     lines = cursor.prefix.split("\n")
     for count in range(min(3, len(lines)), 0, -1):
         tail = "\n".join(lines[-count:])
         if len(tail.strip()) < min_chars:
             continue
-        at = source.rfind(tail, 0, len(source) - 1) if earlier_only else source.find(tail)
-        if at < 0:
-            continue
-        rest = source[at + len(tail) :]
-        taken = _take(rest, lines[-1], cursor.max_lines)
-        found = _drop_suffix_overlap(taken, cursor.suffix)
-        if found.strip():
-            return found + _overshoot(rest[len(taken) :], cursor.overshoot_lines)
+        end = len(source) - 1
+        for _ in range(_OCCURRENCES if earlier_only else 1):
+            at = source.rfind(tail, 0, end) if earlier_only else source.find(tail)
+            if at < 0:
+                break
+            rest = source[at + len(tail) :]
+            taken = _take(rest, lines[-1], cursor.max_lines)
+            found = _drop_suffix_overlap(taken, cursor.suffix)
+            if found.strip():
+                return found + _overshoot(rest[len(taken) :], cursor.overshoot_lines)
+            end = at + len(tail) - 1
     return ""
 
 
