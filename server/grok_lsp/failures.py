@@ -27,6 +27,9 @@ _HEADLINES: list[tuple[type[e.ProviderError], str]] = [
 
 
 def describe(error: e.ProviderError, action: str) -> str:
-    headline = next((text for kind, text in _HEADLINES if isinstance(error, kind)), "API error")
+    if isinstance(error, e.ProxyConnectionError):
+        headline = f"could not reach the API through the proxy {error.proxy}"
+    else:
+        headline = next((t for kind, t in _HEADLINES if isinstance(error, kind)), "API error")
     status = f" (HTTP {error.status_code})" if error.status_code else ""
     return f"grok-lsp: {action} failed{status}: {headline}. {error.message}"

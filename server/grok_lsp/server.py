@@ -35,6 +35,7 @@ from grok_lsp.provider.errors import (
     RateLimitError,
 )
 from grok_lsp.provider.usage import Usage
+from grok_lsp.redaction import scrub
 from grok_lsp.settings import LoadedSettings, Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,13 @@ class GrokServer(LanguageServer):
                 reason = error.strerror or str(error)
                 raise ConfigurationError(
                     f"cannot use `grok.caBundle` {self.settings.ca_bundle}: {reason}"
+                ) from None
+            except (ValueError, ImportError, httpx.InvalidURL) as error:
+                # httpx builds a transport for each proxy in the environment at once: an unknown
+                # scheme, a bad URL, or SOCKS without the `socksio` package fails here.
+                raise ConfigurationError(
+                    "cannot use the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or "
+                    f"ALL_PROXY): {scrub(str(error))} Fix it and restart grok-lsp."
                 ) from None
         return self._provider
 

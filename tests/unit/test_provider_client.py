@@ -413,6 +413,34 @@ async def test_network_failure_before_the_response(
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"HTTPS_PROXY": "http://user:s3cret@proxy.corp:3128"},
+         "http://proxy.corp:3128 (from HTTPS_PROXY)"),
+        ({"https_proxy": "user:s3cret@proxy.corp:3128", "HTTPS_PROXY": "http://other:1"},
+         "http://proxy.corp:3128 (from https_proxy)"),  # urllib's choice: lower case first
+        ({"ALL_PROXY": "http://proxy.corp:3128"}, "http://proxy.corp:3128 (from ALL_PROXY)"),
+        ({"HTTP_PROXY": "http://proxy.corp:3128"}, None),  # the API is https
+        ({"ALL_PROXY": "http://proxy.corp:3128", "NO_PROXY": "localhost,api.test"}, None),
+        ({}, None),
+    ],
+)  # fmt: skip
+async def test_the_proxy_is_named_without_credentials(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], named: str | None
+) -> None:
+    for scheme in ("http", "https", "all", "no"):
+        monkeypatch.delenv(f"{scheme}_proxy", raising=False)
+        monkeypatch.delenv(f"{scheme.upper()}_PROXY", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    client = ProviderClient(BASE, KEY, timeout=TIMEOUT)
+    try:
+        assert client._proxy == named
+    finally:
+        await client.aclose()
+
+
 async def test_list_models(make_client: Callable[..., ProviderClient]) -> None:
     models = {"object": "list", "data": [{"id": "grok-4.3"}, {"id": "grok-code-fast-1"}, {}]}
     api = FakeAPI(

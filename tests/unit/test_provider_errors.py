@@ -9,6 +9,7 @@ from email.utils import formatdate
 import httpx
 import pytest
 
+from grok_lsp.failures import describe
 from grok_lsp.provider.chunks import parse_chunk
 from grok_lsp.provider.error_bodies import parse_retry_after
 from grok_lsp.provider.errors import (
@@ -21,6 +22,7 @@ from grok_lsp.provider.errors import (
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
+    ProxyConnectionError,
     RateLimitError,
     ServerError,
     StreamInterruptedError,
@@ -290,3 +292,29 @@ def test_error_from_transport(
     assert type(error) is cls
     assert KEY not in str(error)
     assert type(exc).__name__ in error.message
+
+
+@pytest.mark.parametrize(
+    ("exc", "mid_stream", "cls"),
+    [
+        (httpx.ConnectError("[Errno 111] Connection refused"), False, ProxyConnectionError),
+        (httpx.ConnectTimeout("timed out"), False, ProxyConnectionError),
+        (httpx.ProxyError("407 Proxy Authentication Required"), False, ProxyConnectionError),
+        (httpx.RemoteProtocolError("Server disconnected"), False, ProxyConnectionError),
+        (httpx.ReadTimeout("timed out"), False, ProviderTimeoutError),  # the API was slow
+        (httpx.ReadError("reset"), True, StreamInterruptedError),
+    ],
+)  # fmt: skip
+def test_error_from_transport_through_a_proxy(
+    exc: httpx.TransportError, mid_stream: bool, cls: type[ProviderError]
+) -> None:
+    proxy = "http://proxy.corp:3128 (from HTTPS_PROXY)"
+    error = error_from_transport(exc, KEY, mid_stream=mid_stream, proxy=proxy)
+    assert type(error) is cls
+    assert isinstance(error, ProxyConnectionError) == (cls is ProxyConnectionError)
+    if isinstance(error, ProxyConnectionError):
+        assert error.proxy == proxy
+        assert describe(error, "completion") == (
+            f"grok-lsp: completion failed: could not reach the API through the proxy {proxy}. "
+            f"{type(exc).__name__}: {exc}"
+        )

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from httpx._utils import (  # private, but what the client itself routes by (httpx is pinned)
+    URLPattern,
+    get_environment_proxies,
+)
 
 from grok_lsp import __version__
 from grok_lsp.provider.errors import (
@@ -100,6 +104,9 @@ class ProviderClient:
             limits=httpx.Limits(max_keepalive_connections=8, keepalive_expiry=_KEEPALIVE_SECONDS),
             headers={"User-Agent": f"grok-lsp/{__version__}"},
         )
+        self._proxy = _proxy_for(self._base_url, proxy)
+        if self._proxy is not None:
+            logger.info("requests to %s go through the proxy %s", self._base_url, self._proxy)
 
     async def warm_up(self) -> None:
         """Open the pooled connection (TLS, ALPN) before it is needed. Never raises."""
@@ -117,7 +124,9 @@ class ProviderClient:
         try:
             response = await self._client.get(f"{self._base_url}/models", headers=self._auth())
         except httpx.TransportError as exc:
-            raise error_from_transport(exc, self._api_key, mid_stream=False) from None
+            raise error_from_transport(
+                exc, self._api_key, mid_stream=False, proxy=self._proxy
+            ) from None
         if not response.is_success:
             raise error_from_response(
                 response.status_code, response.headers, response.content, secret=self._api_key
@@ -153,7 +162,9 @@ class ProviderClient:
         try:
             response = await self._client.send(http_request, stream=True)
         except httpx.TransportError as exc:
-            raise error_from_transport(exc, self._api_key, mid_stream=False) from None
+            raise error_from_transport(
+                exc, self._api_key, mid_stream=False, proxy=self._proxy
+            ) from None
         stream: ChatStream | None = None
         try:
             logger.debug(
@@ -203,6 +214,34 @@ async def _read(response: httpx.Response) -> bytes:
         return await response.aread()
     except httpx.HTTPError:
         return b""
+
+
+def _proxy_for(url: str, proxy: str | None) -> str | None:
+    """The proxy httpx routes `url` through, for messages: without its credentials, and with
+    the variable it came from ("http://proxy:3128 (from HTTPS_PROXY)"). None if direct.
+
+    The same choice the client makes (httpx 0.28, `trust_env`): `proxy` if given, else the
+    environment's proxies matched as its mounts are, most specific first, so NO_PROXY counts.
+    """
+    if proxy is not None:
+        return str(httpx.Proxy(proxy).url)
+    target = httpx.URL(url)
+    mounts = sorted(get_environment_proxies().items(), key=lambda mount: URLPattern(mount[0]))
+    for pattern, proxy_url in mounts:
+        if URLPattern(pattern).matches(target):
+            if proxy_url is None:  # NO_PROXY
+                return None
+            return f"{httpx.Proxy(proxy_url).url} (from {_proxy_variable(pattern)})"
+    return None
+
+
+def _proxy_variable(pattern: str) -> str:
+    # "https://" came from https_proxy or HTTPS_PROXY (urllib prefers the lower-case one).
+    scheme = pattern.removesuffix("://")
+    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
+        if os.environ.get(name):
+            return name
+    return "the system proxy settings"
 
 
 def _ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:

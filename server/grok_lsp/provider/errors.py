@@ -67,6 +67,15 @@ class ProviderConnectionError(ProviderError):
     retryable = True
 
 
+class ProxyConnectionError(ProviderConnectionError):
+    """No answer through the proxy requests are routed by (down, refusing, or unable to reach
+    the API itself). Its own kind so the user is pointed at the proxy, not at `grok.baseUrl`."""
+
+    def __init__(self, message: str, *, proxy: str) -> None:
+        super().__init__(message)
+        self.proxy = proxy  # "http://host:port (from HTTPS_PROXY)", without credentials
+
+
 class StreamInterruptedError(ProviderError):
     """The stream ended or broke before `[DONE]` or a finish_reason."""
 
@@ -112,16 +121,23 @@ def error_from_payload(payload: Mapping[str, Any], *, secret: str | None = None)
 
 
 def error_from_transport(
-    exc: httpx.TransportError, secret: str | None, *, mid_stream: bool
+    exc: httpx.TransportError, secret: str | None, *, mid_stream: bool, proxy: str | None = None
 ) -> ProviderError:
     """Map a network failure. Raise the result `from None`: httpx and h11 messages can quote
-    header values, so the original exception is not kept as the cause."""
+    header values, so the original exception is not kept as the cause.
+
+    `proxy`: the proxy the request went through, if any. Before any response, every failure but
+    a slow answer is then the proxy's (the connection is to it), so the message names it.
+    """
     detail = redact(f"{type(exc).__name__}: {exc}", secret)
+    waited = isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
+    if proxy is not None and not mid_stream and not waited:
+        return ProxyConnectionError(detail, proxy=proxy)
     if isinstance(exc, httpx.TimeoutException):
         return ProviderTimeoutError(f"timed out: {detail}")
     if mid_stream:
         return StreamInterruptedError(f"the stream was cut: {detail}")
-    return ProviderConnectionError(f"cannot reach the API: {detail}")
+    return ProviderConnectionError(detail)  # the headline says "cannot reach the API"
 
 
 def _build(status: int | None, message: str, hint: str, retry_after: float | None) -> ProviderError:
