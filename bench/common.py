@@ -77,12 +77,23 @@ def machine() -> dict[str, Any]:
     return {
         "cpu": model,
         "nproc": os.cpu_count(),
+        "ram_gib": _ram_gib(),
         "python": platform.python_version(),
+        "platform": platform.platform(),
         "load_average": load,
         "kernel": platform.release(),
         "commit": _git_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
     }
+
+
+def _ram_gib() -> float | None:
+    """MemTotal, in GiB to one decimal (None where /proc/meminfo cannot be read)."""
+    try:
+        total_kib = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+        return round(int(total_kib) / 1024 / 1024, 1)
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _git_commit() -> str:
@@ -104,6 +115,12 @@ def machine_line(info: dict[str, Any]) -> str:
         f"{info['cpu']}, {info['nproc']} cores, Python {info['python']}, "
         f"load average {info['load_average']} at start, commit {info['commit']}, {info['date']}"
     )
+
+
+def hardware_line(info: dict[str, Any]) -> str:
+    """CPU, cores, RAM and Python of a `machine()` dict, without the run's moment."""
+    ram = f", {info['ram_gib']:.1f} GiB RAM" if info.get("ram_gib") is not None else ""
+    return f"{info['cpu']}, nproc {info['nproc']}{ram}, Python {info['python']}"
 
 
 # --- the report --------------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def _make_client() -> LanguageClient:
     client = LanguageClient(converter_factory=default_converter)
     register_lsp_features(client)
 
+    # pygls's `feature` decorator and pytest-lsp's `send_request_async` are unannotated.
     @client.feature("grok/status")  # type: ignore[untyped-decorator]
     def status(params: Any) -> None:
         pass

@@ -37,6 +37,7 @@ def instrument_cache() -> None:
         SEEN.append(Seen(time.perf_counter(), conv_id, len(tokens), cached))
         return cached
 
+    # A marker on the function and a patched method: what instrumenting a class at run time is.
     lookup_and_store._replay = True  # type: ignore[attr-defined]
     PrefixCache.lookup_and_store = lookup_and_store  # type: ignore[method-assign]
 

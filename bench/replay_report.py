@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import platform
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from common import machine
 
 USD_PER_TICK = 1e-10
 
@@ -205,28 +205,6 @@ def fmt(value: float, digits: int) -> str:
 # --- the markdown report ------------------------------------------------------------------
 
 
-def machine() -> dict[str, str]:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        load = Path("/proc/loadavg").read_text().split()[:3]
-    except OSError:
-        load = ["?"]
-    return {
-        "cpu": model,
-        "nproc": str(os.cpu_count()),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "loadavg": " ".join(load),
-    }
-
-
 def git_state(root: Path) -> str:
     def run(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
@@ -348,7 +326,7 @@ class Report:
     targets: list[tuple[str, str, bool | None]]  # (target, measured, met)
     notes: list[str]
     elapsed_s: float
-    machine: dict[str, str] = field(default_factory=machine)
+    machine: dict[str, Any] = field(default_factory=machine)  # taken at the end of the run
     git: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -402,7 +380,8 @@ def markdown(report: Report) -> str:
         "## Machine and command",
         "",
         f"- CPU: {info['cpu']}; nproc {info['nproc']}; Python {info['python']}; {info['platform']}",
-        f"- load average at the end: {info['loadavg']}",
+        # Reports written before `common.machine()` was shared call it `loadavg`.
+        f"- load average at the end: {info.get('load_average', info.get('loadavg'))}",
         f"- grok-lsp: {report.git}",
         f"- command: `{report.command}`",
         f"- wall time: {report.elapsed_s:.0f} s",

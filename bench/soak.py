@@ -26,7 +26,6 @@ import contextlib
 import functools
 import json
 import os
-import platform
 import shlex
 import socket
 import subprocess
@@ -41,6 +40,8 @@ from typing import Any
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.lsp.client import LanguageClient
+
+from common import hardware_line, machine
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCUMENTS = 20
@@ -428,7 +429,7 @@ async def soak(
     """The scenario against a fresh server process and the emulator serving on `port`."""
     client = LanguageClient("grok-soak", "1")
 
-    @client.feature("grok/status")
+    @client.feature("grok/status")  # type: ignore[untyped-decorator]  # pygls: unannotated
     def status(params: Any) -> None:
         """The server's status-bar feed: not needed here."""
 
@@ -469,7 +470,7 @@ async def soak(
     )
     await client.shutdown_async(None)
     client.exit(None)
-    await asyncio.wait_for(client.stop(), 10)
+    await asyncio.wait_for(client.stop(), 10)  # type: ignore[no-untyped-call]  # pygls: unannotated
     return result
 
 
@@ -555,30 +556,12 @@ def verdict(result: SoakResult) -> str:
     )
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        total = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-        memory = f", {int(total) / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, IndexError, ValueError):
-        pass
-    return f"{model}, nproc {os.cpu_count()}{memory}, Python {platform.python_version()}"
-
-
 def markdown(result: SoakResult, command: str) -> str:
     rows = figures(result)
     lines = [
         "# Soak: 20 documents, ~50 keystrokes a second",
         "",
-        f"- Machine: {machine()} (shared and noisy)",
+        f"- Machine: {hardware_line(machine())} (shared and noisy)",
         f"- Command: `{command}`",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M')}",
         f"- Duration {result.seconds:.0f} s, {result.keystrokes} keystrokes; emulator TTFT 150 ms,"

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from cattrs import Converter
 from lsprotocol import types as t
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -147,19 +148,19 @@ def helix_capabilities(snippets: bool = True) -> t.ClientCapabilities:
     )
 
 
-def converter() -> Any:
+def converter() -> Converter:
     """pygls's converter, with lsprotocol 2025.0.0's CodeAction-or-Command hook corrected.
 
     lsprotocol structures any code action that carries a `command` as a bare `Command` (it
     checks for the key, not for its type), losing title, kind, diagnostics and data. Editors
     tell the two apart by whether `command` is a string; so does this hook.
     """
-    structuring = default_converter()
+    structuring: Converter = default_converter()  # type: ignore[no-untyped-call]  # pygls: unannotated
 
     def code_action_or_command(value: Any, _: type) -> t.Command | t.CodeAction:
         if isinstance(value.get("command"), str):
-            return structuring.structure(value, t.Command)  # type: ignore[no-any-return]
-        return structuring.structure(value, t.CodeAction)  # type: ignore[no-any-return]
+            return structuring.structure(value, t.Command)
+        return structuring.structure(value, t.CodeAction)
 
     structuring.register_structure_hook(t.Command | t.CodeAction, code_action_or_command)
     return structuring
@@ -184,11 +185,12 @@ def make_client() -> GrokClient:
     client = GrokClient()
     register_lsp_features(client)
 
-    @client.feature("grok/status")
+    # pygls's `feature` decorator is unannotated.
+    @client.feature("grok/status")  # type: ignore[untyped-decorator]
     def status(params: Any) -> None:
         client.statuses.append(params)
 
-    @client.feature(t.WORKSPACE_APPLY_EDIT)
+    @client.feature(t.WORKSPACE_APPLY_EDIT)  # type: ignore[untyped-decorator]
     def apply_edit(params: t.ApplyWorkspaceEditParams) -> t.ApplyWorkspaceEditResult:
         client.applied_edits.append(params.edit)
         return t.ApplyWorkspaceEditResult(applied=True)
@@ -248,8 +250,26 @@ def open_document(
     return uri
 
 
-def stats(value: Any) -> dict[str, Any]:
-    """`grok/stats` arrives as pygls namedtuples: turn it into plain dicts."""
+async def send_request(
+    client: LanguageClient, method: str, params: Any, msg_id: int | None = None
+) -> Any:
+    """A request by method name (`grok/stats`, `grok/document`, ...); pygls parses the answer."""
+    # pytest-lsp's `send_request_async` is unannotated.
+    return await client.protocol.send_request_async(  # type: ignore[no-untyped-call]
+        method, params, msg_id=msg_id
+    )
+
+
+async def server_stats(client: LanguageClient) -> dict[str, Any]:
+    """The server's `grok/stats`, as plain dicts."""
+    served = stats(await send_request(client, "grok/stats", {}))
+    assert isinstance(served, dict)
+    return served
+
+
+def stats(value: Any) -> Any:
+    """`grok/stats` arrives as pygls namedtuples: turn them into plain dicts (leaves as they
+    are)."""
     if hasattr(value, "_asdict"):
         return {key: stats(item) for key, item in value._asdict().items()}
-    return value  # type: ignore[no-any-return]
+    return value

@@ -6,8 +6,8 @@ import asyncio
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lsprotocol import types as t
@@ -23,27 +23,38 @@ F401 = t.Diagnostic(
 )
 
 
-def actions_at(
+async def actions_at(
     client: GrokClient, uri: str, diagnostic: t.Diagnostic, selection: t.Range | None = None
-) -> Any:
-    return client.text_document_code_action_async(
+) -> Sequence[t.Command | t.CodeAction]:
+    actions = await client.text_document_code_action_async(
         t.CodeActionParams(
             text_document=t.TextDocumentIdentifier(uri),
             range=selection or diagnostic.range,
             context=t.CodeActionContext(diagnostics=[diagnostic]),
         )
     )
+    assert actions is not None
+    return actions
 
 
-def titled(actions: list[Any], prefix: str) -> t.CodeAction:
-    return next(action for action in actions if action.title.startswith(prefix))
+def titled(actions: Sequence[t.Command | t.CodeAction] | None, prefix: str) -> t.CodeAction:
+    assert actions is not None
+    action = next(action for action in actions if action.title.startswith(prefix))
+    assert isinstance(action, t.CodeAction)
+    return action
+
+
+def document_edit(edit: t.WorkspaceEdit | None) -> t.TextDocumentEdit:
+    """The one change of a versioned edit: an edit of one document."""
+    assert edit is not None and edit.document_changes
+    [change] = edit.document_changes
+    assert isinstance(change, t.TextDocumentEdit)
+    return change
 
 
 def apply(text: str, edit: t.WorkspaceEdit | None) -> str:
     """Apply a versioned edit as an editor would (UTF-16 positions, ASCII text here)."""
-    assert edit is not None and edit.document_changes
-    [change] = edit.document_changes
-    assert isinstance(change, t.TextDocumentEdit)
+    change = document_edit(edit)
     lines = text.split("\n")
 
     def offset(position: t.Position) -> int:
@@ -71,7 +82,7 @@ async def test_listing_is_instant_and_resolve_returns_the_fix(
     assert fix.kind == t.CodeActionKind.QuickFix and fix.edit is None
     resolved = await client.code_action_resolve_async(fix)
     assert emulator.stats()["requests"] == before + 1
-    [change] = resolved.edit.document_changes
+    change = document_edit(resolved.edit)
     assert change.text_document.version == 1
     assert len(change.edits) == 1 and change.edits[0].range.start.line == 0  # minimal, not the file
     assert apply(SOURCE, resolved.edit) == SOURCE.replace("import os\n", "")
@@ -87,8 +98,7 @@ async def test_a_fix_in_a_crlf_file_keeps_it_crlf_and_explanations_follow_its_li
     uri = open_document(client, crlf, uri="file:///work/windows.py")
     actions = await actions_at(client, uri, F401)
     resolved = await client.code_action_resolve_async(titled(actions, "Grok: fix"))
-    [change] = resolved.edit.document_changes
-    assert len(change.edits) == 1  # one line, not every line of the region
+    assert len(document_edit(resolved.edit).edits) == 1  # one line, not every line of the region
     assert apply(crlf, resolved.edit) == crlf.replace("import os\r\n", "")
     # The model saw the lines with `\n` only.
     task = emulator.stats()["last_request"]["body"]["messages"][-1]["content"]
@@ -179,6 +189,7 @@ async def test_a_refactor_on_a_selection(start_client: StartClient) -> None:
             t.TextDocumentIdentifier(uri), selection, t.CodeActionContext(diagnostics=[])
         )
     )
+    assert actions is not None
     assert {a.title for a in actions} >= {"Grok: refactor selection", "Grok: add a docstring"}
     docstring = titled(actions, "Grok: add a docstring")
     assert docstring.kind == t.CodeActionKind.RefactorRewrite
@@ -201,7 +212,7 @@ async def test_an_explanation_is_published_served_on_hover_and_cached(
     text = await client.workspace_execute_command_async(
         t.ExecuteCommandParams(explain.command.command, explain.command.arguments)
     )
-    assert "F401" in text
+    assert isinstance(text, str) and "F401" in text
     assert emulator.stats()["requests"] == before + 1
     await asyncio.sleep(0.1)
     [published] = client.diagnostics[uri]
@@ -210,7 +221,8 @@ async def test_an_explanation_is_published_served_on_hover_and_cached(
     hover = await client.text_document_hover_async(
         t.HoverParams(t.TextDocumentIdentifier(uri), t.Position(0, 8))
     )
-    assert hover is not None and text in hover.contents.value
+    assert hover is not None and isinstance(hover.contents, t.MarkupContent)
+    assert text in hover.contents.value
     again = await client.workspace_execute_command_async(
         t.ExecuteCommandParams(explain.command.command, explain.command.arguments)
     )

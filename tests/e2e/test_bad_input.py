@@ -20,7 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcException
-from tests.conftest import Emulator, GrokClient, StartClient, helix_capabilities, open_document
+from tests.conftest import (
+    Emulator,
+    GrokClient,
+    StartClient,
+    helix_capabilities,
+    open_document,
+    send_request,
+)
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
 _uris = itertools.count()
@@ -51,7 +58,7 @@ async def still_works(client: GrokClient) -> None:
 
 
 async def server_copy(client: GrokClient, uri: str) -> Any:
-    return await client.protocol.send_request_async("grok/document", {"uri": uri})
+    return await send_request(client, "grok/document", {"uri": uri})
 
 
 async def send_raw(client: GrokClient, method: str, params: Any) -> Any:
@@ -110,7 +117,9 @@ async def test_a_code_action_on_a_range_past_the_end_resolves_or_says_why(
     actions = await client.text_document_code_action_async(
         t.CodeActionParams(t.TextDocumentIdentifier(uri), selection, t.CodeActionContext([]))
     )
+    assert actions is not None
     docstring = next(a for a in actions if a.title == "Grok: add a docstring")
+    assert isinstance(docstring, t.CodeAction)
     resolved = await client.code_action_resolve_async(docstring)
     assert resolved.edit is not None or client.messages
     await still_works(client)
@@ -346,6 +355,7 @@ async def test_crlf_and_wide_characters_in_a_utf8_client(
     completion = await client.text_document_completion_async(
         t.CompletionParams(t.TextDocumentIdentifier(uri), t.Position(2, column))
     )
+    assert isinstance(completion, t.CompletionList)
     [item] = completion.items
     assert isinstance(item.text_edit, t.TextEdit)
     assert item.text_edit.new_text == "名前}! 😀 Welcome to grok-lsp.'"
@@ -373,7 +383,7 @@ async def test_a_did_change_storm_keeps_the_copy_exact(start: Start) -> None:
     assert copy.text == typed and copy.version == version
 
     async def futures() -> int:
-        served = await client.protocol.send_request_async("grok/stats", {})
+        served = await send_request(client, "grok/stats", {})
         return int(served.runtime.pendingFutures)
 
     for _ in range(100):  # none kept per notification (pygls kept one each)

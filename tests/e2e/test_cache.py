@@ -8,7 +8,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as t
-from tests.conftest import Emulator, GrokClient, StartClient, open_document, stats
+from tests.conftest import (
+    Emulator,
+    GrokClient,
+    StartClient,
+    open_document,
+    server_stats,
+)
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
 BODY = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(40))
@@ -94,7 +100,7 @@ async def test_typing_what_was_suggested_costs_no_request(
         )
         assert inserted(result) == [EXPECTED[version - 1 :]]
     assert emulator.stats()["requests"] == requests
-    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    served = await server_stats(client)
     assert served["typeaheadHits"] == 5 and served["upstreamRequests"] == 1
 
 
@@ -126,7 +132,7 @@ async def test_accepting_a_suggestion_asks_for_the_next_at_once(
     # Within 15 s although the debounce is 30 s: an accepted suggestion skips it.
     await asyncio.wait_for(client.text_document_inline_completion_async(automatic), 15)
     assert emulator.stats()["requests"] == 2
-    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    served = await server_stats(client)
     assert served["accepted"] == 1
 
 

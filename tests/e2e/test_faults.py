@@ -6,7 +6,14 @@ import asyncio
 
 import pytest
 from lsprotocol import types as t
-from tests.conftest import TEST_KEY, Emulator, GrokClient, StartClient, open_document, stats
+from tests.conftest import (
+    TEST_KEY,
+    Emulator,
+    GrokClient,
+    StartClient,
+    open_document,
+    server_stats,
+)
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
 FAULTS = [
@@ -55,7 +62,7 @@ async def test_a_fault_gives_an_empty_result_one_message_and_the_next_request_wo
     assert wording in messages[0]
     assert TEST_KEY not in messages[0]
     assert await ask(client, uri) == [EXPECTED]
-    assert stats(await client.protocol.send_request_async("grok/stats", {}))["errors"] == 2
+    assert (await server_stats(client))["errors"] == 2
 
 
 @pytest.mark.parametrize(("kind", "wording", "change"), PAUSING)
@@ -96,7 +103,7 @@ async def test_a_rate_limit_opens_the_circuit_for_retry_after(
     assert "(HTTP 429): rate limited" in message and "resume in 1 s" in message
     await asyncio.sleep(1.1)
     assert await ask(client, uri) == [EXPECTED]
-    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    served = await server_stats(client)
     assert served["dropped"] == 1
 
 

@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 from lsprotocol import types as t
-from tests.conftest import Emulator, GrokClient, StartClient, open_document, stats
+from tests.conftest import (
+    Emulator,
+    GrokClient,
+    StartClient,
+    open_document,
+    server_stats,
+)
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
 from grok_lsp.features import inline
@@ -46,7 +52,7 @@ async def ask(client: GrokClient, uri: str, at: t.Position, automatic: bool) -> 
 
 
 async def served(client: GrokClient) -> dict[str, Any]:
-    return stats(await client.protocol.send_request_async("grok/stats", {}))
+    return await server_stats(client)
 
 
 async def test_a_just_opened_document_sends_nothing_automatically(

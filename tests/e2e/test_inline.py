@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import httpx
 import pytest
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
-from tests.conftest import Emulator, StartClient, helix_capabilities, open_document, stats
+from tests.conftest import (
+    Emulator,
+    StartClient,
+    helix_capabilities,
+    open_document,
+    send_request,
+    server_stats,
+)
 
 ORACLE = (
     "def greet(name: str) -> str:\n"
@@ -43,7 +51,9 @@ def inline_params(
     )
 
 
-def inserted(result: t.InlineCompletionList | list[t.InlineCompletionItem] | None) -> list[str]:
+def inserted(
+    result: t.InlineCompletionList | Sequence[t.InlineCompletionItem] | None,
+) -> list[str]:
     items = result.items if isinstance(result, t.InlineCompletionList) else result or []
     return [
         item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
@@ -70,7 +80,7 @@ async def test_inline_completion_in_a_vscode_like_client(
     assert not {"stop", "presence_penalty", "frequency_penalty", "reasoning_effort"} & set(body)
     assert request["headers"]["x-grok-conv-id"]
     assert "<|cursor|>" in body["messages"][-1]["content"]
-    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    served = await server_stats(client)
     assert served["model"]["served"] == "grok-lsp-emulator"
     assert served["promptTokens"] > 0 and served["costUsd"] > 0
 
@@ -107,8 +117,8 @@ async def test_cancel_closes_the_upstream_stream(
     client = await start_client()
     uri = open_document(client, PARTIAL)
     request = asyncio.ensure_future(
-        client.protocol.send_request_async(
-            t.TEXT_DOCUMENT_INLINE_COMPLETION, inline_params(uri, 1, 23), msg_id=4242
+        send_request(
+            client, t.TEXT_DOCUMENT_INLINE_COMPLETION, inline_params(uri, 1, 23), msg_id=4242
         )
     )
     await _until(lambda: emulator.stats()["streams_in_flight"] == 1)
@@ -116,7 +126,7 @@ async def test_cancel_closes_the_upstream_stream(
     with pytest.raises(JsonRpcRequestCancelled):
         await asyncio.wait_for(request, 5)
     await _until(lambda: emulator.stats()["streams_aborted"] == 1)
-    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    served = await server_stats(client)
     assert served["cancelled"] == 1 and served["streamsClosedEarly"] == 1
 
 

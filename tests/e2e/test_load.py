@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.soak import SETTINGS, established, rss_kb, run_scenario, runtime, tcp_connections
 from lsprotocol import types as t
 from tests.conftest import Emulator, GrokClient, StartClient, open_document
 from tests.e2e.test_actions import F401, SOURCE, actions_at, apply, titled
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+
+from soak import SETTINGS, established, rss_kb, run_scenario, runtime, tcp_connections
 
 TASK_SLACK = 2  # a background re-warm of the connection may still be finishing
 CONNECTIONS_BOUND = 2  # the warm pooled connection, plus one being re-opened

@@ -13,7 +13,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from tests.conftest import Emulator, GrokClient, StartClient, open_document, stats
+from tests.conftest import (
+    Emulator,
+    GrokClient,
+    StartClient,
+    open_document,
+    server_stats,
+)
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
 CHAT = "POST /v1/chat/completions"
@@ -188,7 +194,7 @@ async def test_proxy_credentials_are_in_no_log_line_message_or_stats(
         assert await ask(client, uri) == [EXPECTED]
     finally:
         await proxy.stop()
-    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    served = await server_stats(client)
     await asyncio.sleep(0.2)
     seen = {
         "log file": log_file.read_text(),

@@ -12,7 +12,14 @@ from typing import Any
 import certifi
 import pytest
 from lsprotocol import types as t
-from tests.conftest import TEST_KEY, Emulator, GrokClient, StartClient, open_document, stats
+from tests.conftest import (
+    TEST_KEY,
+    Emulator,
+    GrokClient,
+    StartClient,
+    open_document,
+    server_stats,
+)
 from tests.e2e.test_actions import F401, actions_at, apply, titled
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
@@ -182,7 +189,7 @@ async def test_the_api_key_is_in_no_log_line_message_or_stats(
     other = open_document(client, "import os\nimport sys\n", uri="file:///work/other.py")
     fix = titled(await actions_at(client, other, F401), "Grok: fix")
     await client.code_action_resolve_async(fix)
-    served = stats(await client.protocol.send_request_async("grok/stats", {}))
+    served = await server_stats(client)
     await asyncio.sleep(0.2)
     seen = {
         "log file": log_file.read_text(),
@@ -204,6 +211,7 @@ def test_tls_is_verified_by_default_and_a_ca_bundle_is_accepted(tmp_path: Path) 
         server = GrokServer({"XAI_API_KEY": TEST_KEY, "GROK_LSP_STATE_DIR": str(tmp_path)})
         server.settings = Settings.model_validate(settings)
         provider = server.provider()
+        # httpx's and httpcore's private attributes: the only place the SSL context shows.
         pool = provider._client._transport._pool  # type: ignore[attr-defined]
         found: ssl.SSLContext = pool._ssl_context
         return found

@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import pytest
+from starlette.types import Message
 
 from grok_lsp.emulator import stream
 from grok_lsp.emulator.stream import Outcome, PacedResponse
@@ -41,12 +42,12 @@ async def test_steps_are_sent_on_their_deadlines_whatever_sending_costs(
     sent_at: list[float] = []
     outcomes: list[Outcome] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         if message.get("body"):
             sent_at.append(clock.now)
         clock.now += SEND_COST_S
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         await anyio.sleep_forever()
         raise AssertionError("unreachable")
 

@@ -37,6 +37,7 @@ async def test_a_finished_progress_leaves_no_token_behind(fails: bool) -> None:
         client_capabilities=t.ClientCapabilities(
             window=t.WindowClientCapabilities(work_done_progress=True)
         ),
+        # A stand-in with the two methods pygls's helper calls, not a whole protocol.
         work_done_progress=PyglsProgress(protocol),  # type: ignore[arg-type]
     )
     with pytest.raises(RuntimeError) if fails else contextlib.nullcontext():

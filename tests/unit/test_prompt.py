@@ -58,7 +58,10 @@ def test_a_far_edit_refreshes_the_snapshot_only_past_the_threshold() -> None:
 def test_large_files_get_a_window_aligned_to_fixed_lines() -> None:
     big = "".join(f"value_{i} = {i}\n" for i in range(20_000))
     builder = PromptBuilder(PromptSettings(budget_tokens=4000))
-    line = lambda n: sum(len(f"value_{i} = {i}\n") for i in range(n))  # noqa: E731
+
+    def line(n: int) -> int:
+        return sum(len(f"value_{i} = {i}\n") for i in range(n))
+
     first = stable(builder, big, line(5000))
     assert 'first_line="' in first[1] and "value_0 =" not in first[1]
     assert stable(builder, big, line(5010)) == first  # the window does not slide with the cursor
