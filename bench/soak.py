@@ -71,7 +71,7 @@ SCRIPT = [
 HEADER = "".join(f"def helper_{i}(x):\n    return x * {i} + {i % 7}\n\n\n" for i in range(30))
 HISTORY = (
     "Before pygls's notification futures were released (`LenientProtocol._execute_handler` in "
-    "`server.py`), this run grew linearly: RSS 67.5 → 89.3 MB in 3 minutes (+6.7 MB/min), one "
+    "`protocol.py`), this run grew linearly: RSS 67.5 → 89.3 MB in 3 minutes (+6.7 MB/min), one "
     "leaked future per `didChange`; `pending_futures` shows it directly."
 )
 SERVER_COUNTERS = (
