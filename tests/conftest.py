@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -258,6 +261,19 @@ async def send_request(
     return await client.protocol.send_request_async(  # type: ignore[no-untyped-call]
         method, params, msg_id=msg_id
     )
+
+
+async def everything_said(client: GrokClient, log_file: Path) -> dict[str, str]:
+    """All the server has written where a user or a log reader could see it, by where:
+    its log file, its messages and log messages to the editor, and `grok/stats`."""
+    served = await server_stats(client)
+    await asyncio.sleep(0.2)  # the last notifications and log lines
+    return {
+        "log file": await asyncio.to_thread(log_file.read_text),
+        "messages": json.dumps([m.message for m in client.messages]),
+        "log messages": json.dumps([m.message for m in client.log_messages]),
+        "stats": json.dumps(served),
+    }
 
 
 async def server_stats(client: LanguageClient) -> dict[str, Any]:

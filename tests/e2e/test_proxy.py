@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,8 +16,8 @@ from tests.conftest import (
     Emulator,
     GrokClient,
     StartClient,
+    everything_said,
     open_document,
-    server_stats,
 )
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
@@ -50,6 +49,12 @@ class ForwardProxy:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+    async def __aenter__(self) -> ForwardProxy:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
 
     async def _serve(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
         try:
@@ -121,8 +126,7 @@ async def test_a_completion_goes_through_the_proxy(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
     set_oracle(emulator, ORACLE)
-    proxy = await ForwardProxy().start()
-    try:
+    async with ForwardProxy() as proxy:
         client = await start_client(env=env(tmp_path, HTTP_PROXY=proxy.url()))
         uri = open_document(client, PARTIAL)
         assert await ask(client, uri) == [EXPECTED]
@@ -130,16 +134,13 @@ async def test_a_completion_goes_through_the_proxy(
         assert emulator.stats()["requests"] == proxy.forwarded.count(CHAT)
         await asyncio.sleep(0.1)
         assert not client.messages
-    finally:
-        await proxy.stop()
 
 
 async def test_no_proxy_covering_the_api_host_bypasses_the_proxy(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
     set_oracle(emulator, ORACLE)
-    proxy = await ForwardProxy().start()
-    try:
+    async with ForwardProxy() as proxy:
         host = urlsplit(emulator.base_url).hostname
         assert host is not None
         proxied = env(tmp_path, HTTP_PROXY=proxy.url(), NO_PROXY=f"example.com,{host}")
@@ -147,8 +148,6 @@ async def test_no_proxy_covering_the_api_host_bypasses_the_proxy(
         uri = open_document(client, PARTIAL)
         assert await ask(client, uri) == [EXPECTED]
         assert proxy.forwarded == []
-    finally:
-        await proxy.stop()
 
 
 async def test_a_proxy_that_is_down_is_named_once_and_the_next_request_after_it_works(
@@ -167,14 +166,11 @@ async def test_a_proxy_that_is_down_is_named_once_and_the_next_request_after_it_
     assert f"through the proxy {proxy.url()} (from HTTP_PROXY)" in message, message
     assert PROXY_SECRET not in message and PROXY_USER not in message
     assert emulator.stats()["requests"] == 0
-    await proxy.start()
-    try:
+    async with proxy:
         assert await ask(client, uri) == [EXPECTED]
         assert CHAT in proxy.forwarded
         expected = base64.b64encode(f"{PROXY_USER}:{PROXY_SECRET}".encode()).decode()
         assert set(proxy.authorizations) == {f"Basic {expected}"}  # the proxy got them
-    finally:
-        await proxy.stop()
 
 
 async def test_proxy_credentials_are_in_no_log_line_message_or_stats(
@@ -189,19 +185,9 @@ async def test_proxy_credentials_are_in_no_log_line_message_or_stats(
     )
     uri = open_document(client, PARTIAL)
     assert await ask(client, uri) == []  # down: the failure is logged and shown
-    await proxy.start()
-    try:
+    async with proxy:
         assert await ask(client, uri) == [EXPECTED]
-    finally:
-        await proxy.stop()
-    served = await server_stats(client)
-    await asyncio.sleep(0.2)
-    seen = {
-        "log file": log_file.read_text(),
-        "messages": json.dumps([m.message for m in client.messages]),
-        "log messages": json.dumps([m.message for m in client.log_messages]),
-        "stats": json.dumps(served),
-    }
+    seen = await everything_said(client, log_file)
     assert "through the proxy" in seen["log file"]  # the failure was logged
     assert len(seen["log file"].splitlines()) > 5  # DEBUG did log
     for where, text in seen.items():

@@ -4,7 +4,6 @@ key never reaches a log line, a message or `grok/stats`, and TLS is verified."""
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,8 @@ from tests.conftest import (
     Emulator,
     GrokClient,
     StartClient,
+    everything_said,
     open_document,
-    server_stats,
 )
 from tests.e2e.test_actions import F401, actions_at, apply, titled
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
@@ -189,14 +188,7 @@ async def test_the_api_key_is_in_no_log_line_message_or_stats(
     other = open_document(client, "import os\nimport sys\n", uri="file:///work/other.py")
     fix = titled(await actions_at(client, other, F401), "Grok: fix")
     await client.code_action_resolve_async(fix)
-    served = await server_stats(client)
-    await asyncio.sleep(0.2)
-    seen = {
-        "log file": log_file.read_text(),
-        "messages": json.dumps([m.message for m in client.messages]),
-        "log messages": json.dumps([m.message for m in client.log_messages]),
-        "stats": json.dumps(served),
-    }
+    seen = await everything_said(client, log_file)
     assert "Incorrect API key provided" in seen["log file"]  # the bad-key failure was logged
     assert "grok.apiKey" in seen["messages"]  # and the invalid value named
     assert len(seen["log file"].splitlines()) > 10  # DEBUG did log
