@@ -129,9 +129,9 @@ class PromptBuilder:
     ) -> tuple[_Snapshot, Drift, int]:
         """The snapshot to send, how the live text differs from it, and the cursor's line.
 
-        Per keystroke this costs one comparison of the live text with the previous one (at C
-        speed) and line counts over the changed text only; a new snapshot (rare) costs a pass
-        over the whole file.
+        Per keystroke this costs the document's edits since the last prompt (one comparison of
+        the two texts, at C speed, when the document cannot supply them) and line counts over
+        the changed text only; a new snapshot (rare) costs a pass over the whole file.
         """
         current = self._snapshots.get(file.uri)
         if current is not None:
