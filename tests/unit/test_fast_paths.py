@@ -13,6 +13,7 @@ from lsprotocol import types as t
 from pygls.workspace import PositionCodec
 
 from grok_lsp import textpos
+from grok_lsp.drift import Drift
 from grok_lsp.features.documents import LspTextDocument
 
 # Line breaks of every kind, a lone CR, a form feed (not a break), wide characters.
@@ -59,3 +60,36 @@ def test_edits_and_lookups_after_them_match_textpos(
         doc.apply_change(t.TextDocumentContentChangePartial(t.Range(start, end), inserted))
         assert doc.source == expected
         assert doc.offset_at(probe) == textpos.offset_at(expected, probe, encoding)
+
+
+@settings(max_examples=200)
+@given(
+    _TEXT,
+    st.lists(st.lists(_EDIT, min_size=1, max_size=4), min_size=1, max_size=6),
+    _ENCODING,
+    st.booleans(),
+)
+def test_the_prompts_drift_follows_the_documents_own_edit_log(
+    text: str, requests: list[list[tuple[t.Position, t.Position, str]]], encoding: str, full: bool
+) -> None:
+    """Edits as `didChange` brings them (any encoding, any line break), several between two
+    prompts, sometimes a whole-text change: the drift read from the document's log always
+    rebuilds the document's text from the snapshot."""
+    doc = LspTextDocument(
+        "file:///a.txt",
+        source=text,
+        sync_kind=t.TextDocumentSyncKind.Incremental,
+        position_codec=PositionCodec(encoding=t.PositionEncodingKind(encoding)),
+    )
+    tracked = Drift(doc.source, doc.edit_log.mark())
+    for index, edits in enumerate(requests):
+        for start, end, inserted in edits:
+            doc.apply_change(t.TextDocumentContentChangePartial(t.Range(start, end), inserted))
+        if full and index == 1:
+            doc.apply_change(t.TextDocumentContentChangeWholeDocument(text=doc.source + "z"))
+        tracked.update(doc.source, doc.edit_log.mark())
+        rebuilt, at = [], 0
+        for hunk in tracked.hunks:
+            rebuilt += [text[at : hunk.old_start], doc.source[hunk.live_start : hunk.live_end]]
+            at = hunk.old_end
+        assert "".join([*rebuilt, text[at:]]) == doc.source
