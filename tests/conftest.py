@@ -278,14 +278,14 @@ async def everything_said(client: GrokClient, log_file: Path) -> dict[str, str]:
 
 async def server_stats(client: LanguageClient) -> dict[str, Any]:
     """The server's `grok/stats`, as plain dicts."""
-    served = stats(await send_request(client, "grok/stats", {}))
+    served = _plain(await send_request(client, "grok/stats", {}))
     assert isinstance(served, dict)
     return served
 
 
-def stats(value: Any) -> Any:
-    """`grok/stats` arrives as pygls namedtuples: turn them into plain dicts (leaves as they
-    are)."""
+def _plain(value: Any) -> Any:
+    """pygls parses a custom request's answer into namedtuples: plain dicts instead (leaves as
+    they are)."""
     if hasattr(value, "_asdict"):
-        return {key: stats(item) for key, item in value._asdict().items()}
+        return {key: _plain(item) for key, item in value._asdict().items()}
     return value
