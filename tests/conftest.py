@@ -19,6 +19,7 @@ from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import register_lsp_features
 
+from grok_lsp.emulator.config import EmulatorConfig
 from grok_lsp.emulator.runner import BackgroundEmulator
 
 SERVER_COMMAND = [sys.executable, "-m", "grok_lsp", "--log-level", "INFO"]
@@ -56,7 +57,9 @@ def emulator_process() -> Iterator[BackgroundEmulator]:
 def emulator(emulator_process: BackgroundEmulator) -> Emulator:
     emulator = Emulator(emulator_process)
     emulator.reset()
-    emulator.configure(ttft_ms=0, tokens_per_second=0, reasoning_tokens=0)
+    # The whole configuration: a test's `configure` (e.g. overshoot) must not reach the next.
+    defaults = EmulatorConfig().model_dump()
+    emulator.configure(**{**defaults, "ttft_ms": 0, "tokens_per_second": 0, "reasoning_tokens": 0})
     return emulator
 
 

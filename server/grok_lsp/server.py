@@ -78,6 +78,7 @@ class GrokServer(LanguageServer):
         self.last_error: str | None = None
         self._provider: ProviderClient | None = None
         self._announced: set[str] = set()  # error kinds already shown to the user
+        self._unpriced: set[str] = set()  # models whose price is unknown, already told
         # The day the spend ceiling was announced: once a day, not again after every success.
         self._spend_announced: dt.date | None = None
         self._background: set[asyncio.Future[Any]] = set()
@@ -186,7 +187,26 @@ class GrokServer(LanguageServer):
         else:
             cost = cost_usd(usage, served, prices)
             self.metrics.record_usage(usage, cost)
+        if cost is None:
+            self._unpriced_model(served)
         self.governor.add_spend(cost or 0.0)
+
+    def _unpriced_model(self, model: str) -> None:
+        """Once per model: its cost is unknown where the API reports none (a stream closed
+        early never gets its usage), which a daily spend ceiling would silently not count."""
+        if model in self._unpriced:
+            return
+        self._unpriced.add(model)
+        text = (
+            f"grok-lsp: no price is known for the model `{model}`, so the cost of requests the "
+            "API does not report (a stream closed early) is not counted"
+        )
+        if self.settings.completion.daily_spend_limit_usd is None:
+            log.warning("%s.", text)
+        else:
+            self.notify_user(
+                f"{text} against `completion.dailySpendLimitUsd`. Add the model to `grok.prices`."
+            )
 
     def admit(self, query: Query) -> bool:
         """The cost governor's word on sending `query` upstream."""

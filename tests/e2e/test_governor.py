@@ -6,7 +6,6 @@ Every server here keeps its state (today's spend) in the test's own directory.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,6 @@ from tests.conftest import (
     server_stats,
 )
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
-
-from grok_lsp.features import inline
 
 
 def state(tmp_path: Path) -> dict[str, str]:
@@ -131,13 +128,32 @@ async def test_raising_the_ceiling_resumes_automatic_requests(
     assert await ask(client, uri, retype(client, uri, 4), automatic=True) == [EXPECTED]
 
 
-SUPPRESSION_HOOKED = "in_comment_or_string" in inspect.getsource(inline)
+async def test_a_model_without_a_known_price_is_named_once_when_a_ceiling_is_set(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    """Early-stopped streams never get their usage: without a price the ceiling cannot count
+    them, which the user is told once; with `grok.prices` for the model they count again."""
+    set_oracle(emulator, ORACLE)
+    emulator.configure(overshoot_lines=4)  # the model writes on; the server stops the stream
+    client = await start_client(settings=completion(dailySpendLimitUsd=1e-9), env=state(tmp_path))
+    uri = open_document(client, PARTIAL)
+    for version in (2, 3):
+        assert await ask(client, uri, retype(client, uri, version), automatic=True) == [EXPECTED]
+    await asyncio.sleep(0.1)
+    [message] = [m.message for m in client.messages]
+    assert "no price is known for the model `grok-lsp-emulator`" in message, message
+    assert "grok.prices" in message
+    price = {"input": 0.2, "cachedInput": 0.02, "output": 1.5}
+    client.set_configuration(
+        {**completion(dailySpendLimitUsd=1e-9), "prices": {"grok-lsp-emulator": price}},
+        section="grok",
+    )
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.3)
+    assert await ask(client, uri, retype(client, uri, 4), automatic=True) == [EXPECTED]
+    assert await ask(client, uri, retype(client, uri, 5), automatic=True) == []  # counted now
 
 
-@pytest.mark.skipif(
-    not SUPPRESSION_HOOKED,
-    reason="completion.suppressInCommentsAndStrings: the hook in features/inline.py is pending",
-)
 @pytest.mark.parametrize("suppress", [True, False])
 async def test_suppression_in_comments_and_strings(
     start_client: StartClient, emulator: Emulator, tmp_path: Path, suppress: bool
