@@ -208,10 +208,11 @@ StartClient = Callable[..., Awaitable[GrokClient]]
 
 
 @pytest_asyncio.fixture
-async def start_client(emulator: Emulator) -> AsyncIterator[StartClient]:
+async def start_client(emulator: Emulator, tmp_path: Path) -> AsyncIterator[StartClient]:
     """Start a grok-lsp process pointed at the emulator; shut every one down afterwards.
 
-    `args` go after the server's command line (e.g. `["--log-file", path]`).
+    Its state (today's spend) is kept in the test's own `tmp_path / "state"`, never in the
+    user's cache. `args` go after the server's command line (e.g. `["--log-file", path]`).
     """
     started: list[GrokClient] = []
 
@@ -225,6 +226,7 @@ async def start_client(emulator: Emulator) -> AsyncIterator[StartClient]:
             **os.environ,
             "XAI_API_KEY": TEST_KEY,
             "GROK_LSP_BASE_URL": emulator.base_url,
+            "GROK_LSP_STATE_DIR": str(tmp_path / "state"),
             **(env or {}),
         }
         config = ClientServerConfig([*SERVER_COMMAND, *(args or [])], make_client, server_env)

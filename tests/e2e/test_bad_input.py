@@ -37,13 +37,13 @@ Start = Callable[[], Awaitable[GrokClient]]
 
 
 @pytest.fixture
-def start(start_client: StartClient, emulator: Emulator, tmp_path: Path) -> Start:
+def start(start_client: StartClient, emulator: Emulator) -> Start:
     """A server with the oracle set. (Not a client fixture: pytest-lsp would turn every error
     the client logs, such as a refused `client/registerCapability`, into a test failure.)"""
 
     async def started() -> GrokClient:
         set_oracle(emulator, ORACLE)
-        return await start_client(env={"GROK_LSP_STATE_DIR": str(tmp_path)})
+        return await start_client()
 
     return started
 
@@ -339,7 +339,7 @@ async def test_crlf_and_mixed_line_endings_complete_at_the_right_place(
 
 
 async def test_crlf_and_wide_characters_in_a_utf8_client(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     oracle = (
         "def greet(名前: str) -> str:\n    return f'こんにちは, {名前}! 😀 Welcome to grok-lsp.'\n"
@@ -347,7 +347,6 @@ async def test_crlf_and_wide_characters_in_a_utf8_client(
     set_oracle(emulator, oracle)
     client = await start_client(
         capabilities=helix_capabilities(snippets=False),
-        env={"GROK_LSP_STATE_DIR": str(tmp_path)},
     )
     text = "# 😀\r\ndef greet(名前: str) -> str:\r\n    return f'こんにちは, {名"
     uri = open_document(client, text)
@@ -500,7 +499,6 @@ async def test_a_cancel_that_crosses_the_answer_is_not_a_warning(
     log_file = tmp_path / "grok.log"
     set_oracle(emulator, ORACLE)
     client = await start_client(
-        env={"GROK_LSP_STATE_DIR": str(tmp_path)},
         args=["--log-level", "INFO", "--log-file", str(log_file)],
     )
     await still_works(client)  # its request is answered: a cancel for it now arrives late

@@ -22,10 +22,6 @@ from tests.conftest import (
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
 
-def state(tmp_path: Path) -> dict[str, str]:
-    return {"GROK_LSP_STATE_DIR": str(tmp_path / "state")}
-
-
 def completion(**options: Any) -> dict[str, Any]:
     return {"completion": {"debounceMs": 0, **options}}
 
@@ -53,10 +49,10 @@ async def served(client: GrokClient) -> dict[str, Any]:
 
 
 async def test_a_just_opened_document_sends_nothing_automatically(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     set_oracle(emulator, ORACLE)
-    client = await start_client(env=state(tmp_path))
+    client = await start_client()
     uri = open_document(client, PARTIAL)
     assert await ask(client, uri, t.Position(1, 23), automatic=True) == []
     assert await ask(client, uri, t.Position(0, 5), automatic=True) == []  # cursor moved
@@ -69,10 +65,10 @@ async def test_a_just_opened_document_sends_nothing_automatically(
 
 
 async def test_the_per_minute_cap_holds_automatic_requests_only(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     set_oracle(emulator, ORACLE)
-    client = await start_client(settings=completion(maxRequestsPerMinute=2), env=state(tmp_path))
+    client = await start_client(settings=completion(maxRequestsPerMinute=2))
     uri = open_document(client, PARTIAL)
     answers = []
     for version in range(2, 6):
@@ -90,7 +86,7 @@ async def test_the_daily_spend_ceiling_pauses_automatic_requests_with_one_messag
 ) -> None:
     set_oracle(emulator, ORACLE)
     settings = completion(dailySpendLimitUsd=1e-9)
-    client = await start_client(settings=settings, env=state(tmp_path))
+    client = await start_client(settings=settings)
     uri = open_document(client, PARTIAL)
     assert await ask(client, uri, retype(client, uri, 2), automatic=True) == [EXPECTED]
     for version in (3, 4):
@@ -105,7 +101,7 @@ async def test_the_daily_spend_ceiling_pauses_automatic_requests_with_one_messag
     assert spend["usd"] > 0
 
     # The same day, a new server: the spend is remembered.
-    again = await start_client(settings=settings, env=state(tmp_path))
+    again = await start_client(settings=settings)
     uri = open_document(again, PARTIAL)
     assert await ask(again, uri, retype(again, uri, 2), automatic=True) == []
     assert emulator.stats()["requests"] == 2
@@ -115,10 +111,10 @@ async def test_the_daily_spend_ceiling_pauses_automatic_requests_with_one_messag
 
 
 async def test_raising_the_ceiling_resumes_automatic_requests(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     set_oracle(emulator, ORACLE)
-    client = await start_client(settings=completion(dailySpendLimitUsd=1e-9), env=state(tmp_path))
+    client = await start_client(settings=completion(dailySpendLimitUsd=1e-9))
     uri = open_document(client, PARTIAL)
     assert await ask(client, uri, retype(client, uri, 2), automatic=True) == [EXPECTED]
     assert await ask(client, uri, retype(client, uri, 3), automatic=True) == []
@@ -129,13 +125,13 @@ async def test_raising_the_ceiling_resumes_automatic_requests(
 
 
 async def test_a_model_without_a_known_price_is_named_once_when_a_ceiling_is_set(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     """Early-stopped streams never get their usage: without a price the ceiling cannot count
     them, which the user is told once; with `grok.prices` for the model they count again."""
     set_oracle(emulator, ORACLE)
     emulator.configure(overshoot_lines=4)  # the model writes on; the server stops the stream
-    client = await start_client(settings=completion(dailySpendLimitUsd=1e-9), env=state(tmp_path))
+    client = await start_client(settings=completion(dailySpendLimitUsd=1e-9))
     uri = open_document(client, PARTIAL)
     for version in (2, 3):
         assert await ask(client, uri, retype(client, uri, version), automatic=True) == [EXPECTED]
@@ -156,11 +152,9 @@ async def test_a_model_without_a_known_price_is_named_once_when_a_ceiling_is_set
 
 @pytest.mark.parametrize("suppress", [True, False])
 async def test_suppression_in_comments_and_strings(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path, suppress: bool
+    start_client: StartClient, emulator: Emulator, suppress: bool
 ) -> None:
-    client = await start_client(
-        settings=completion(suppressInCommentsAndStrings=suppress), env=state(tmp_path)
-    )
+    client = await start_client(settings=completion(suppressInCommentsAndStrings=suppress))
     uri = open_document(client, "def f():\n    return 1\n")
     lines = ["x = 1  # the count of", 'name = "Hello, wor', "total = compute("]
     for version, line in enumerate(lines, start=2):

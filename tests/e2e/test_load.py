@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -94,12 +93,11 @@ FAULTS: list[tuple[str, dict[str, Any], bool]] = [
 
 
 async def test_no_fault_leaves_a_task_a_stream_or_a_connection_behind(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     set_oracle(emulator, ORACLE)
     client = await start_client(
         settings={"completion": {"debounceMs": 0, "timeoutMs": 500}},
-        env={"GROK_LSP_STATE_DIR": str(tmp_path)},
     )
     pid, port = server_pid(client), api_port(emulator)
     uri = open_document(client, PARTIAL)
@@ -132,9 +130,9 @@ async def test_no_fault_leaves_a_task_a_stream_or_a_connection_behind(
 
 
 async def test_a_code_action_is_retried_through_one_unavailable_answer(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
-    client = await start_client(env={"GROK_LSP_STATE_DIR": str(tmp_path)})
+    client = await start_client()
     uri = open_document(client, SOURCE)
     fix = titled(await actions_at(client, uri, F401), "Grok: fix")
     emulator.fault("unavailable", count=1)
@@ -146,9 +144,9 @@ async def test_a_code_action_is_retried_through_one_unavailable_answer(
 
 
 async def test_a_code_action_gives_up_after_its_retry_budget_with_one_message(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
-    client = await start_client(env={"GROK_LSP_STATE_DIR": str(tmp_path)})
+    client = await start_client()
     uri = open_document(client, SOURCE)
     fix = titled(await actions_at(client, uri, F401), "Grok: fix")
     emulator.fault("unavailable", count=10)
@@ -168,11 +166,11 @@ RSS_GROWTH_BOUND_KB = 150 * 1024  # generous: a leak at this rate would show far
 
 
 async def test_a_busy_editor_leaves_nothing_behind(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     """bench/soak.py's scenario, shortly: 20 documents, ~50 keystrokes a second."""
     emulator.configure(ttft_ms=150, tokens_per_second=190)
-    client = await start_client(settings=SETTINGS, env={"GROK_LSP_STATE_DIR": str(tmp_path)})
+    client = await start_client(settings=SETTINGS)
     pid, port = server_pid(client), api_port(emulator)
 
     async def upstream() -> int:

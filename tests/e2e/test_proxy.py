@@ -114,20 +114,16 @@ def no_inherited_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(f"{scheme.upper()}_PROXY", raising=False)
 
 
-def env(tmp_path: Path, **proxy: str) -> dict[str, str]:
-    return {"GROK_LSP_STATE_DIR": str(tmp_path / "state"), **proxy}
-
-
 async def ask(client: GrokClient, uri: str) -> list[str]:
     return inserted(await client.text_document_inline_completion_async(inline_params(uri, 1, 23)))
 
 
 async def test_a_completion_goes_through_the_proxy(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     set_oracle(emulator, ORACLE)
     async with ForwardProxy() as proxy:
-        client = await start_client(env=env(tmp_path, HTTP_PROXY=proxy.url()))
+        client = await start_client(env=dict(HTTP_PROXY=proxy.url()))
         uri = open_document(client, PARTIAL)
         assert await ask(client, uri) == [EXPECTED]
         assert CHAT in proxy.forwarded
@@ -137,13 +133,13 @@ async def test_a_completion_goes_through_the_proxy(
 
 
 async def test_no_proxy_covering_the_api_host_bypasses_the_proxy(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     set_oracle(emulator, ORACLE)
     async with ForwardProxy() as proxy:
         host = urlsplit(emulator.base_url).hostname
         assert host is not None
-        proxied = env(tmp_path, HTTP_PROXY=proxy.url(), NO_PROXY=f"example.com,{host}")
+        proxied = dict(HTTP_PROXY=proxy.url(), NO_PROXY=f"example.com,{host}")
         client = await start_client(env=proxied)
         uri = open_document(client, PARTIAL)
         assert await ask(client, uri) == [EXPECTED]
@@ -151,13 +147,11 @@ async def test_no_proxy_covering_the_api_host_bypasses_the_proxy(
 
 
 async def test_a_proxy_that_is_down_is_named_once_and_the_next_request_after_it_works(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     set_oracle(emulator, ORACLE)
     proxy = ForwardProxy(closed_port())
-    client = await start_client(
-        env=env(tmp_path, HTTP_PROXY=proxy.url(f"{PROXY_USER}:{PROXY_SECRET}@"))
-    )
+    client = await start_client(env=dict(HTTP_PROXY=proxy.url(f"{PROXY_USER}:{PROXY_SECRET}@")))
     uri = open_document(client, PARTIAL)
     assert await ask(client, uri) == []
     assert await ask(client, uri) == []
@@ -180,7 +174,7 @@ async def test_proxy_credentials_are_in_no_log_line_message_or_stats(
     log_file = tmp_path / "grok.log"
     proxy = ForwardProxy(closed_port())
     client = await start_client(
-        env=env(tmp_path, HTTP_PROXY=proxy.url(f"{PROXY_USER}:{PROXY_SECRET}@")),
+        env=dict(HTTP_PROXY=proxy.url(f"{PROXY_USER}:{PROXY_SECRET}@")),
         args=["--log-level", "DEBUG", "--log-file", str(log_file)],
     )
     uri = open_document(client, PARTIAL)
@@ -196,10 +190,10 @@ async def test_proxy_credentials_are_in_no_log_line_message_or_stats(
 
 @pytest.mark.parametrize("proxy", ["ftp://proxyuser:pr0xy-s3cret-4711@127.0.0.1:1", "http://[::1"])
 async def test_a_proxy_setting_httpx_cannot_use_is_one_clear_message(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path, proxy: str
+    start_client: StartClient, emulator: Emulator, proxy: str
 ) -> None:
     set_oracle(emulator, ORACLE)
-    client = await start_client(env=env(tmp_path, HTTP_PROXY=proxy))
+    client = await start_client(env=dict(HTTP_PROXY=proxy))
     uri = open_document(client, PARTIAL)
     assert await ask(client, uri) == []
     assert await ask(client, uri) == []

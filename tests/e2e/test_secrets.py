@@ -36,10 +36,6 @@ EXCLUDED = [
 ]
 
 
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"GROK_LSP_STATE_DIR": str(tmp_path / "state")}
-
-
 def prompt_of(emulator: Emulator) -> str:
     request = emulator.stats()["last_request"]
     return "".join(message["content"] for message in request["body"]["messages"])
@@ -47,10 +43,10 @@ def prompt_of(emulator: Emulator) -> str:
 
 @pytest.mark.parametrize("uri", EXCLUDED, ids=lambda uri: uri.rsplit("/", 1)[1])
 async def test_an_excluded_file_is_never_sent(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path, uri: str
+    start_client: StartClient, emulator: Emulator, uri: str
 ) -> None:
     set_oracle(emulator, ORACLE)
-    client = await start_client(env=env(tmp_path))
+    client = await start_client()
     text = f"{MARKER} = 1\n" + PARTIAL
     open_document(client, text, uri=uri)
     result = await client.text_document_inline_completion_async(inline_params(uri, 2, 23))
@@ -103,9 +99,9 @@ WITH_CREDENTIALS = (
 
 
 async def test_credentials_in_a_file_are_replaced_in_every_prompt(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
-    client = await start_client(env=env(tmp_path))
+    client = await start_client()
     uri = open_document(client, WITH_CREDENTIALS)
     await client.text_document_inline_completion_async(inline_params(uri, 15, 19))
     prompts = [prompt_of(emulator)]
@@ -125,11 +121,9 @@ async def test_credentials_in_a_file_are_replaced_in_every_prompt(
         assert "def main():" in prompt  # the code itself is there
 
 
-async def test_a_fix_next_to_a_credential_keeps_the_credential(
-    start_client: StartClient, tmp_path: Path
-) -> None:
+async def test_a_fix_next_to_a_credential_keeps_the_credential(start_client: StartClient) -> None:
     """The model sees the placeholder in the lines it rewrites; the edit must not write it."""
-    client = await start_client(env=env(tmp_path))
+    client = await start_client()
     uri = open_document(client, WITH_CREDENTIALS)
     fix = titled(await actions_at(client, uri, F401), "Grok: fix")
     resolved = await client.code_action_resolve_async(fix)
@@ -162,7 +156,6 @@ async def test_the_api_key_is_in_no_log_line_message_or_stats(
     set_oracle(emulator, ORACLE)
     client = await start_client(
         settings={"completion": {"debounceMs": 0}, "apiKey": INIT_KEY},
-        env=env(tmp_path),
         args=["--log-level", "DEBUG", "--log-file", str(log_file)],
     )
     uri = open_document(client, PARTIAL)
@@ -218,12 +211,11 @@ def test_tls_is_verified_by_default_and_a_ca_bundle_is_accepted(tmp_path: Path) 
 
 
 async def test_a_ca_bundle_setting_is_accepted_end_to_end(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
+    start_client: StartClient, emulator: Emulator
 ) -> None:
     set_oracle(emulator, ORACLE)
     client = await start_client(
         settings={"completion": {"debounceMs": 0}, "caBundle": certifi.where()},
-        env=env(tmp_path),
     )
     uri = open_document(client, PARTIAL)
     result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
@@ -238,7 +230,7 @@ async def test_a_missing_ca_bundle_is_one_clear_message(
     set_oracle(emulator, ORACLE)
     missing = str(tmp_path / "no-such-ca.pem")
     client: GrokClient = await start_client(
-        settings={"completion": {"debounceMs": 0}, "caBundle": missing}, env=env(tmp_path)
+        settings={"completion": {"debounceMs": 0}, "caBundle": missing}
     )
     uri = open_document(client, PARTIAL)
     for _ in range(2):
