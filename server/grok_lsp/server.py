@@ -107,7 +107,7 @@ class GrokServer(LanguageServer):
             self._spend_announced = None  # e.g. a ceiling raised, then reached again
         if old.prompt != self.settings.prompt:
             self.prompts = PromptBuilder(self.settings.prompt)
-        connection = ("api_key", "base_url", "ca_bundle")
+        connection = ("api_key", "base_url", "ca_bundle", "api")
         rebuild = old.completion.timeout_ms != self.settings.completion.timeout_ms
         if rebuild or any(
             getattr(old, name) != getattr(self.settings, name) for name in connection
@@ -126,6 +126,7 @@ class GrokServer(LanguageServer):
                     self.settings.api_key_value(),
                     timeout=httpx.Timeout(self.settings.completion.timeout_ms / 1000, connect=5.0),
                     verify=self.settings.ca_bundle or True,
+                    api=self.settings.wire_api,
                 )
             except OSError as error:  # ssl.SSLError too: a missing or unreadable CA bundle
                 reason = error.strerror or str(error)
