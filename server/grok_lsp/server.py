@@ -71,7 +71,7 @@ class GrokServer(LanguageServer):
         self.metrics = Metrics()
         self.prompts = PromptBuilder(self.settings.prompt)
         self.pipeline = Pipeline(
-            self.provider, self.metrics, self.record_usage, self._busy, self.admit
+            self.provider, self.metrics, self.record_usage, self._busy, self.admit, self.pace
         )
         self.governor = Governor(state_dir(self.environ) / "spend.json", later=_call_later)
         self.state = "idle"
@@ -208,6 +208,12 @@ class GrokServer(LanguageServer):
             self.notify_user(
                 f"{text} against `completion.dailySpendLimitUsd`. Add the model to `grok.prices`."
             )
+
+    def pace(self, query: Query) -> float:
+        """Seconds an automatic request waits for the per-second rate; explicit ones do not."""
+        if not query.automatic:
+            return 0.0
+        return self.governor.pace(self.settings.completion.max_requests_per_minute)
 
     def admit(self, query: Query) -> bool:
         """The cost governor's word on sending `query` upstream."""

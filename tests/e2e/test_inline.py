@@ -98,6 +98,18 @@ async def test_inline_completion_in_a_vscode_like_client(
     assert served["promptTokens"] > 0 and served["costUsd"] > 0
 
 
+async def test_the_service_tier_is_sent_only_when_set(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    for tier in (None, "priority"):
+        client = await start_client(settings={"serviceTier": tier} if tier else {})
+        uri = open_document(client, PARTIAL)
+        result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+        assert inserted(result) == [EXPECTED]
+        assert emulator.stats()["last_request"]["body"].get("service_tier") == tier
+
+
 async def test_completion_items_without_inline_support(
     start_client: StartClient, emulator: Emulator
 ) -> None:
