@@ -239,7 +239,7 @@ async def test_clients_without_resolve_get_a_command_that_applies_the_edit(
     await client.workspace_execute_command_async(
         t.ExecuteCommandParams(fix.command.command, fix.command.arguments)
     )
-    [edit] = client.applied_edits
+    [edit] = await client.edit_applied()
     assert apply(SOURCE, edit) == SOURCE.replace("import os\n", "")
 
 
