@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Real Emacs (Debian's emacs-nox 28 with elpa-eglot 1.9, elpa-lsp-mode 8.0, elpa-company,
+# elpa-yasnippet) against grok-lsp and the bundled emulator, each session `emacs --batch` with
+# the README's Emacs block for its client loaded as the user's init file (emacs_e2e.el drives
+# it; batch mode shows no UI, so the prompt that picks an action and eglot's "Server wants to
+# edit" question are answered by replacing `completing-read' and `y-or-n-p').
+#
+#   eglot (+ yasnippet, so eglot asks for snippets): a line completed after an emoji, a block
+#     whose `return` is dedented, "Grok: fix this line", "Grok: add a docstring" on a selection;
+#     then a fix while the model takes 11 s (eglot gives a command 10 s), and a declined edit.
+#   lsp-mode with ruff server beside grok-lsp: the line after an emoji and the block through
+#     completion-at-point (Emacs 28's default) and through company, and "Grok: fix" on ruff's
+#     own F401 diagnostic.
+# This script checks what Emacs printed and the file it wrote. Needs apt-get and root the
+# first time (the packages are installed once, idempotently); run by `./dev test`; alone:
+# `bash tests/editors/emacs.sh`.
+set -euo pipefail
+
+started=$(date +%s%N)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+python=$repo/.venv/bin/python
+server=$repo/.venv/bin/grok-lsp
+work=$(mktemp -d "${TMPDIR:-/tmp}/grok-emacs.XXXXXX")
+packages=(emacs-nox elpa-eglot elpa-lsp-mode elpa-company elpa-yasnippet)
+groups=() # process groups we started (each `timeout` leads one), killed on exit
+emulator_pid=
+
+elapsed() {
+  local ns=$(($(date +%s%N) - started))
+  printf '%d.%01d s' $((ns / 1000000000)) $((ns / 100000000 % 10))
+}
+
+cleanup() {
+  local status=$?
+  for group in "${groups[@]}"; do
+    kill -- "-$group" 2>/dev/null || true
+  done
+  if [ -n "$emulator_pid" ]; then
+    kill "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+  if [ "$status" -eq 0 ]; then
+    echo "emacs.sh: passed in $(elapsed)" >&2
+  else
+    echo "emacs.sh: FAILED (exit $status) after $(elapsed)" >&2
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "emacs.sh: FAIL: $*" >&2
+  exit 1
+}
+
+[ -x "$server" ] || fail "$server is missing: run ./dev test (it creates .venv)"
+
+# --- Debian's Emacs and packages, installed once -------------------------------------------
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null || [ "$(id -u)" != 0 ]; then
+    fail "needs Debian's ${missing[*]}: run as root with apt-get, or install them"
+  fi
+  echo "emacs.sh: installing ${missing[*]} ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -qq "${missing[@]}" >"$work/apt.log" 2>&1; then
+    apt-get update -qq >>"$work/apt.log" 2>&1 || true
+    apt-get install -y -qq "${missing[@]}" >>"$work/apt.log" 2>&1 || {
+      cat "$work/apt.log" >&2
+      fail "apt-get install ${missing[*]} failed"
+    }
+  fi
+fi
+
+# --- the emulator, with the text it should make Emacs write --------------------------------
+port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$server" emulator --port "$port" --ttft-ms 0 --tps 0 --reasoning-tokens 0 \
+  >"$work/emulator.log" 2>&1 &
+emulator_pid=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; fail "the emulator exited"; }
+  sleep 0.1
+done
+export GROK_LSP_BASE_URL=http://127.0.0.1:$port/v1
+export XAI_API_KEY=xai-emacs-test-key
+
+emulator_post() { # ROUTE JSON
+  "$python" - "http://127.0.0.1:$port/emulator/$1" "$2" <<'EOF'
+import sys, urllib.request
+request = urllib.request.Request(sys.argv[1], sys.argv[2].encode(), {"Content-Type": "application/json"})
+urllib.request.urlopen(request, timeout=10).read()
+EOF
+}
+
+# The file: an unused import (ruff's F401), a `== None` to fix, a function whose body is the
+# block to complete (its `return` dedented below the loop), and the line being typed, with an
+# emoji before the cursor: a client counting it wrongly lands a character off.
+typed_before='banner = "日本語 😀 " + greet("' # then the word being typed
+word=wor
+suggestion='world", punctuation="!") + " costs $0 {free}"'
+head='def total(prices: list[float]) -> float:'
+body=('    result = 0.0' '    for price in prices:' '        result += price' '    return result')
+demo() { # BODY... : the file, with the given body of `total` and the given last line
+  local last=$1
+  shift
+  printf '%s\n' 'import os' '' '' 'def greet(name: str, punctuation: str = ".") -> str:' \
+    '    return f"Hello, {name}{punctuation}"' '' '' 'def check(x):' '    if x == None:' \
+    '        return 1' '    return 0' '' '' "$head" "$@" '' '' "$last"
+}
+demo "$typed_before$word" >"$work/before.py"
+demo "$typed_before$suggestion" "${body[@]}" >"$work/oracle.py"
+emulator_post oracle "$("$python" -c 'import json, sys; print(json.dumps({"texts": [open(sys.argv[1], encoding="utf-8").read()]}))' "$work/oracle.py")"
+
+# --- the README's blocks -------------------------------------------------------------------
+readme_block() { # MARK: the elisp block after `<!-- tests/editors/emacs.sh loads MARK -->`
+  awk -v mark="<!-- tests/editors/emacs.sh loads $1 -->" '
+       index($0, mark) { marked = 1; next }
+       marked && /^```elisp$/ { inside = 1; next }
+       inside && /^```$/ { exit }
+       inside { print }' "$repo/README.md"
+}
+
+# `grok-lsp` on PATH, as the README's blocks start it, logging what it does to its stderr
+# (which the Emacs script prints on failure).
+mkdir -p "$work/bin"
+printf '#!/bin/sh\nexec %q --log-level INFO "$@"\n' "$server" >"$work/bin/grok-lsp"
+chmod +x "$work/bin/grok-lsp"
+
+# --- one Emacs session ---------------------------------------------------------------------
+ran=()
+run_emacs() { # NAME CLIENT STEPS EXTRA_INIT [FILE]
+  local name=$1 client=$2 steps=$3 extra=$4 file=${5:-$work/before.py}
+  local dir=$work/$name
+  mkdir -p "$dir/home/project"
+  git -C "$dir/home/project" init -q # the project root both clients look for
+  cp "$file" "$dir/home/project/demo.py"
+  readme_block "the $client block" >"$dir/init.el"
+  [ -s "$dir/init.el" ] || fail "README.md has no marked elisp block for $client"
+  printf '%s\n' "$extra" >>"$dir/init.el"
+  echo "emacs.sh: --- $name: $(emacs --version | head -n1), $client: $steps ---" >&2
+  local status=0 run_started
+  run_started=$(date +%s%N)
+  # `timeout` leads a process group of its own: Emacs and the servers it starts, from PATH
+  # as a user's would be.
+  HOME=$dir/home PATH=$work/bin:$repo/.venv/bin:$PATH GROK_CLIENT=$client GROK_STEPS=$steps \
+    GROK_CONFIG=$dir/init.el GROK_FILE=$dir/home/project/demo.py \
+    timeout -k 5 240 emacs --batch -q -l "$here/emacs_e2e.el" \
+    </dev/null >"$dir/out.txt" 2>"$dir/err.txt" &
+  local group=$!
+  groups+=("$group")
+  wait "$group" || status=$?
+  grep '^emacs: ' "$dir/out.txt" >&2 || true
+  check() { # what, then a command that must succeed
+    local what=$1
+    shift
+    if ! "$@" >/dev/null 2>&1; then
+      echo "emacs.sh: $name: stderr (last lines):" >&2
+      tail -n 40 "$dir/err.txt" >&2
+      fail "$name: $what"
+    fi
+  }
+  check "Emacs exited with $status" test "$status" -eq 0
+  check "Emacs did not finish its steps" grep -qx 'emacs: done' "$dir/out.txt"
+  cp "$dir/home/project/demo.py" "$dir/written.py"
+  ran+=("$name")
+  echo "emacs.sh: $name passed in $((($(date +%s%N) - run_started) / 1000000)) ms" >&2
+}
+
+said() { # NAME LINE: Emacs printed exactly "emacs: LINE"
+  grep -qxF "emacs: $2" "$work/$1/out.txt" || {
+    echo "emacs.sh: $1 printed:" >&2
+    cat "$work/$1/out.txt" >&2
+    fail "$1 did not print: $2"
+  }
+}
+
+completed_line="$typed_before$suggestion"
+check_block() { # NAME HOW
+  said "$1" "block after accepting ($2): $head"
+  local line
+  for line in "${body[@]}"; do said "$1" "block after accepting ($2): $line"; done
+}
+
+# eglot, with yasnippet on: it then says it takes snippets, and would expand them with it.
+run_emacs eglot eglot "line block fix-line refactor" "(require 'yasnippet) (yas-global-mode 1)"
+said eglot "connected: eglot"
+said eglot "line after accepting (capf): $completed_line"
+check_block eglot capf
+said eglot "code action offered: Grok: fix this line"
+said eglot "line 9 after the code action:     if x is None:"
+said eglot "line 14 after the code action: $head"
+said eglot 'line 15 after the code action:     """Total."""'
+
+# A model slower than eglot's 10 s for a command: the command returns at once, a message
+# says the edit is coming, the edit follows. Then a declined edit is said so.
+emulator_post config '{"ttftMs": 11000}'
+run_emacs eglot-slow eglot "slow" ""
+emulator_post config '{"ttftMs": 0}'
+grep -qE '^emacs: command returned after [0-9] s$' "$work/eglot-slow/out.txt" || fail "eglot-slow: the command did not return at once"
+said eglot-slow "asking message: t"
+said eglot-slow "line 9 after the code action:     if x is None:"
+grep -q '^emacs: edit after 1[1-9] s$' "$work/eglot-slow/out.txt" || fail "eglot-slow: the edit did not come after the model's 11 s"
+run_emacs eglot-decline eglot "decline" ""
+said eglot-decline "asked: [eglot] Server wants to edit: -> nil"
+said eglot-decline "line 9 after the code action:     if x == None:"
+grep -q '^emacs: declined message: .*did not apply the edit (User cancelled server edit)' \
+  "$work/eglot-decline/out.txt" || fail "eglot-decline: no message for the declined edit"
+
+# lsp-mode with ruff server beside grok-lsp (an add-on server, as the README registers it).
+ruff_client="(setq lsp-auto-guess-root t) (lsp-register-client (make-lsp-client :new-connection (lsp-stdio-connection '(\"ruff\" \"server\")) :activation-fn (lsp-activate-on \"python\") :server-id 'ruff-server))"
+run_emacs lsp-mode lsp-mode "line block" "$ruff_client"
+said lsp-mode "servers: grok-lsp ruff-server"
+said lsp-mode "line after accepting (capf): $completed_line"
+check_block lsp-mode capf
+# Ruff reports nothing but the syntax error in a file being typed: the whole file, for the fix.
+run_emacs lsp-mode-ruff lsp-mode "fix-ruff" "$ruff_client" "$work/oracle.py"
+said lsp-mode-ruff 'code action offered: Grok: fix — `os` imported but unused'
+said lsp-mode-ruff 'line 1 after the code action: '
+run_emacs lsp-mode-company lsp-mode "line-company block-company" "$ruff_client"
+said lsp-mode-company "line after accepting (company): $completed_line"
+check_block lsp-mode-company company
+
+echo "emacs.sh: ran ${ran[*]}" >&2
