@@ -119,12 +119,7 @@ async def test_eglot_without_a_trigger_kind_is_offered_fix_this_line(
     # `M-x eglot-code-actions` at point: the symbol at point, its own diagnostics (none
     # here), no trigger kind.
     symbol = t.Range(t.Position(1, 7), t.Position(1, 8))
-    actions = await client.text_document_code_action_async(
-        t.CodeActionParams(
-            t.TextDocumentIdentifier(uri), symbol, t.CodeActionContext(diagnostics=[])
-        )
-    )
-    fix = titled(actions, "Grok: fix this line")
+    fix = titled(await actions_at(client, uri, None, symbol), "Grok: fix this line")
     assert fix.command is not None and fix.command.command == "grok.applyAction"
     await client.workspace_execute_command_async(
         t.ExecuteCommandParams(fix.command.command, fix.command.arguments)

@@ -16,78 +16,16 @@
 # `bash tests/editors/emacs.sh`.
 set -euo pipefail
 
-started=$(date +%s%N)
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-python=$repo/.venv/bin/python
-server=$repo/.venv/bin/grok-lsp
-work=$(mktemp -d "${TMPDIR:-/tmp}/grok-emacs.XXXXXX")
+script=emacs.sh
+# shellcheck source=tests/editors/harness.bash
+source "$(dirname "${BASH_SOURCE[0]}")/harness.bash"
 packages=(emacs-nox elpa-eglot elpa-lsp-mode elpa-company elpa-yasnippet)
-groups=() # process groups we started (each `timeout` leads one), killed on exit
-emulator_pid=
-
-elapsed() {
-  local ns=$(($(date +%s%N) - started))
-  printf '%d.%01d s' $((ns / 1000000000)) $((ns / 100000000 % 10))
-}
-
-cleanup() {
-  local status=$?
-  for group in "${groups[@]}"; do
-    kill -- "-$group" 2>/dev/null || true
-  done
-  if [ -n "$emulator_pid" ]; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-  if [ "$status" -eq 0 ]; then
-    echo "emacs.sh: passed in $(elapsed)" >&2
-  else
-    echo "emacs.sh: FAILED (exit $status) after $(elapsed)" >&2
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-fail() {
-  echo "emacs.sh: FAIL: $*" >&2
-  exit 1
-}
-
-[ -x "$server" ] || fail "$server is missing: run ./dev test (it creates .venv)"
 
 # --- Debian's Emacs and packages, installed once -------------------------------------------
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if ! command -v apt-get >/dev/null || [ "$(id -u)" != 0 ]; then
-    fail "needs Debian's ${missing[*]}: run as root with apt-get, or install them"
-  fi
-  echo "emacs.sh: installing ${missing[*]} ..." >&2
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -qq "${missing[@]}" >"$work/apt.log" 2>&1; then
-    apt-get update -qq >>"$work/apt.log" 2>&1 || true
-    apt-get install -y -qq "${missing[@]}" >>"$work/apt.log" 2>&1 || {
-      cat "$work/apt.log" >&2
-      fail "apt-get install ${missing[*]} failed"
-    }
-  fi
-fi
+apt_install "${packages[@]}" || fail "needs Debian's ${packages[*]}: run as root with apt-get"
 
 # --- the emulator, with the text it should make Emacs write --------------------------------
-port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$server" emulator --port "$port" --ttft-ms 0 --tps 0 --reasoning-tokens 0 \
-  >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; fail "the emulator exited"; }
-  sleep 0.1
-done
-export GROK_LSP_BASE_URL=http://127.0.0.1:$port/v1
+start_emulator
 export XAI_API_KEY=xai-emacs-test-key
 
 emulator_post() { # ROUTE JSON
@@ -150,21 +88,9 @@ run_emacs() { # NAME CLIENT STEPS EXTRA_INIT [FILE]
   # as a user's would be.
   HOME=$dir/home PATH=$work/bin:$repo/.venv/bin:$PATH GROK_CLIENT=$client GROK_STEPS=$steps \
     GROK_CONFIG=$dir/init.el GROK_FILE=$dir/home/project/demo.py \
-    timeout -k 5 240 emacs --batch -q -l "$here/emacs_e2e.el" \
-    </dev/null >"$dir/out.txt" 2>"$dir/err.txt" &
-  local group=$!
-  groups+=("$group")
-  wait "$group" || status=$?
+    in_group timeout -k 5 240 emacs --batch -q -l "$here/emacs_e2e.el" \
+    </dev/null >"$dir/out.txt" 2>"$dir/err.txt" || status=$?
   grep '^emacs: ' "$dir/out.txt" >&2 || true
-  check() { # what, then a command that must succeed
-    local what=$1
-    shift
-    if ! "$@" >/dev/null 2>&1; then
-      echo "emacs.sh: $name: stderr (last lines):" >&2
-      tail -n 40 "$dir/err.txt" >&2
-      fail "$name: $what"
-    fi
-  }
   check "Emacs exited with $status" test "$status" -eq 0
   check "Emacs did not finish its steps" grep -qx 'emacs: done' "$dir/out.txt"
   cp "$dir/home/project/demo.py" "$dir/written.py"

@@ -25,10 +25,12 @@
 
 (defun e2e-fail (format-string &rest args)
   (e2e-say "FAIL %s" (apply #'format format-string args))
-  (dolist (buffer (buffer-list))        ; the servers' stderr: grok-lsp's log
-    (when (string-match-p "stderr\\|lsp-log" (buffer-name buffer))
+  (dolist (buffer (buffer-list))        ; the servers' stderr (grok-lsp's log), the traffic
+    (when (string-match-p "stderr\\|lsp-log\\|events" (buffer-name buffer))
       (message "--- %s:\n%s" (buffer-name buffer)
-               (with-current-buffer buffer (buffer-string)))))
+               (with-current-buffer buffer
+                 (buffer-substring-no-properties (max (point-min) (- (point-max) 6000))
+                                                 (point-max))))))
   (kill-emacs 1))
 
 (defun e2e-wait (what predicate &optional seconds)
