@@ -55,6 +55,13 @@ class ActionsSettings(_Section):
     offered: tuple[Literal["fix", "explain", "refactor"], ...] = ("fix", "explain", "refactor")
 
 
+class NextEditSettings(_Section):
+    enabled: bool = True
+    model: str | None = Field(None, description="Model for next edits; unset = `model`.")
+    debounce_ms: int = Field(300, ge=0, le=5000, description="Pause after the request.")
+    max_tokens: int = Field(2048, ge=64, le=65536)
+
+
 class PromptSettings(_Section):
     budget_tokens: int = Field(16000, ge=512, le=250000, description="Whole prompt, estimated.")
     snapshot_drift_chars: int = Field(
@@ -76,6 +83,7 @@ class Settings(_Section):
     model: str = DEFAULT_MODEL
     completion: CompletionSettings = CompletionSettings()
     actions: ActionsSettings = ActionsSettings()
+    next_edit: NextEditSettings = NextEditSettings()
     prompt: PromptSettings = PromptSettings()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     exclude_gitignored: bool = Field(False, description="Also never send git-ignored files.")
@@ -91,6 +99,10 @@ class Settings(_Section):
     @property
     def actions_model(self) -> str:
         return self.actions.model or self.model
+
+    @property
+    def next_edit_model(self) -> str:
+        return self.next_edit.model or self.model
 
     def api_key_value(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None
