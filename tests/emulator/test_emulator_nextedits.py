@@ -76,3 +76,15 @@ def test_nothing_follows_and_the_region_comes_back_unchanged(was: str, now: str)
         "replacement": "x = 1  # note\ny = 2\nf(1)",
         "summary": "no edit follows",
     }
+
+
+def test_the_latest_of_several_recent_edits_decides() -> None:
+    message = (
+        "<recent_edits>\n--- line 1\n-def amount(items):\n+def total(items):\n"
+        "--- line 5\n-x = 1\n+x = 2\n--- line 4\n-print(amount(1))\n+print(total(1))\n"
+        "</recent_edits>\n"
+        '<editable_region path="a.py" start_line="1" end_line="3">\n'
+        "print(total(1))<|cursor|>\ny = amount(2)\n</editable_region>\n"
+    )
+    got = json.loads(answer([{"role": "user", "content": message}], [], 8).content)
+    assert got["replacement"] == "print(total(1))\ny = total(2)"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from grok_lsp.emulator.tags import CURSOR, last_tag
 
 NO_CHANGE = "no edit follows"
-_HUNK = re.compile(r"^--- line \d+\n((?:[-+].*\n?)*)", re.MULTILINE)
+_HUNK = re.compile(r"^--- line \d+\n((?:(?!--- line )[-+].*\n?)*)", re.MULTILINE)
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _DEFINITION = re.compile(r"\b(?:def|function)\s+(?P<name>[A-Za-z_]\w*)\s*\(")
 _SKIP_FIRST = {"self", "cls"}
