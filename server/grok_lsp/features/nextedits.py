@@ -8,9 +8,12 @@ for. The editor tells `textDocument/didShowInlineEdit` when it shows one, and ru
 command (`grok.nextEditAccepted`) when the user takes it, if it can.
 
 A request waits `grok.nextEdit.debounceMs`, then passes the cost governor (its own "nothing
-changed" record, the rate and spend limits shared with completions); a newer request for the
-document cancels it, as does the editor's `$/cancelRequest`. Nothing is asked in the middle of a
-word, before the document has been edited, or for a version the document has left.
+changed" record, the rate and spend limits shared with completions); the editor's
+`$/cancelRequest` cancels it, and so does a newer request for the document (answered `{edits:
+[]}`, not an error, which copilot-lsp.nvim would show as a message). Nothing is asked while a
+word is being typed (the last edit ends at the cursor, inside a word: a Neovim cursor resting on
+the word's last character after `<Esc>` is not typing), before the document has been edited,
+or for a version the document has left.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ GOVERNOR_SUFFIX = "#next-edit"  # the governor's "nothing changed" record, apart
 
 def register(server: GrokServer) -> None:
     active: dict[str, asyncio.Task[object]] = {}
+    superseded: set[asyncio.Task[object]] = set()
 
     @server.feature(INLINE_EDIT_REQUEST)
     async def inline_edit(ls: GrokServer, params: Any) -> dict[str, Any]:
@@ -58,14 +62,18 @@ def register(server: GrokServer) -> None:
         counters.requests += 1
         previous, current = active.get(uri), asyncio.current_task()
         if previous is not None and previous is not current and not previous.done():
-            previous.cancel()  # superseded: pygls answers it with RequestCancelled
+            superseded.add(previous)
+            previous.cancel()
         if current is not None:
             active[uri] = current
         try:
             edit = await _suggest(ls, uri, version, position)
         except asyncio.CancelledError:
             counters.cancelled += 1
-            raise
+            if current in superseded:  # copilot-lsp.nvim shows every error answer as a message
+                superseded.discard(current)
+                return {"edits": []}
+            raise  # the editor's $/cancelRequest: pygls answers RequestCancelled
         except ProviderError as error:
             ls.report_error(error, "next edit")
             return {"edits": []}
@@ -128,8 +136,9 @@ async def _suggest(
         return None
     source = document.source
     cursor = document.offset_at(position)
-    if not document.history.edits or in_word(source, cursor):
-        counters.dropped += 1  # nothing to continue from, or the word is still being typed
+    edits = document.history.edits
+    if not edits or (edits[-1].end == cursor and in_word(source, cursor)):
+        counters.dropped += 1  # nothing to continue from, or a word is being typed
         return None
     await asyncio.sleep(settings.debounce_ms / 1000)  # a newer request cancels this one here
     if document.version != asked_version:
