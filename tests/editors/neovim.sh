@@ -13,7 +13,9 @@
 #     into ~/.cache/grok-lsp/. Run "pypi-items": the same popup through vim.lsp.completion, with
 #     the inline capability taken away, UTF-8 positions, snippet items. Run "pypi-readme": the
 #     README's init.lua block as the user's config: ghost text accepted with <Tab>, "Grok: fix"
-#     through <leader>gf.
+#     through <leader>gf. Run "pypi-next-edit": the README's next-edit block with copilot-lsp.nvim
+#     (from shared/clients/copilot-lsp, or COPILOT_LSP_NVIM): a rename, then its next edits
+#     shown and applied with <Tab> <Tab>.
 # At least one Neovim must run. Run by `./dev test`; alone: `bash tests/editors/neovim.sh`.
 # shellcheck disable=SC2016 # expected output holds literal `$` and backquotes
 set -euo pipefail
@@ -231,6 +233,73 @@ run_nvim() { # NAME NVIM MODE ENCODING INSERT_TEXT_FORMAT BLOCK(yes|no) [CONFIG]
   echo "neovim.sh: $name passed in $((($(date +%s%N) - run_started) / 1000000)) ms" >&2
 }
 
+readme_block() { # MARK: the lua block after README's `<!-- tests/editors/neovim.sh loads MARK -->`
+  local mark="<!-- tests/editors/neovim.sh loads $1 -->"
+  awk -v mark="$mark" '$0 == mark { marked = 1; next }
+       marked && /^```lua$/ { inside = 1; next }
+       inside && /^```$/ { exit }
+       inside { print }' "$repo/README.md" >"$work/block.lua"
+  [ -s "$work/block.lua" ] || fail "README.md has no lua block marked \"$mark\""
+  cat "$work/block.lua"
+}
+
+# --- next-edit suggestions: copilot-lsp.nvim (pinned, read-only, never copied here) ---------
+copilot_lsp_dir() {
+  local dir
+  for dir in "${COPILOT_LSP_NVIM:-}" "$repo/../shared/clients/copilot-lsp" /work/shared/clients/copilot-lsp; do
+    if [ -n "$dir" ] && [ -f "$dir/lua/copilot-lsp/nes/init.lua" ]; then
+      echo "$dir"
+      return 0
+    fi
+  done
+  fail "copilot-lsp.nvim not found: set COPILOT_LSP_NVIM to its checkout (shared/clients/copilot-lsp)"
+}
+
+run_nes() { # NVIM: the README's Neovim and next-edit blocks, a rename, <Tab> <Tab> twice
+  local nvim=$1 name=pypi-next-edit
+  local dir=$work/$name
+  mkdir -p "$dir/state"
+  printf '%s\n' 'def amount(items):' '    return sum(items)' '' '' 'print(amount([1, 2]))' \
+    'count = amount([3])' >"$dir/demo.py"
+  { readme_block 'the next lua block' && readme_block 'the next-edit lua block'; } >"$dir/init.lua"
+  echo "neovim.sh: --- $name: $("$nvim" --version | head -n1), copilot-lsp.nvim ---" >&2
+  local status=0 run_started
+  run_started=$(date +%s%N)
+  PATH=$repo/.venv/bin:$PATH XDG_STATE_HOME=$dir/state XDG_CACHE_HOME=$dir/state \
+    GROK_CONFIG=$dir/init.lua GROK_FILE=$dir/demo.py COPILOT_LSP=$(copilot_lsp_dir) \
+    timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE -n \
+    -c "luafile $here/neovim_nes.lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" &
+  local group=$!
+  groups+=("$group")
+  wait "$group" || status=$?
+  grep '^nvim: ' "$dir/out.txt" >&2 || true
+  nes_check() { # what, then a command that must succeed
+    local what=$1
+    shift
+    if ! "$@" >/dev/null 2>&1; then
+      echo "neovim.sh: $name: stdout:" >&2
+      cat "$dir/out.txt" >&2
+      echo "neovim.sh: $name: stderr:" >&2
+      tail -n 40 "$dir/err.txt" >&2
+      fail "$name: $what"
+    fi
+  }
+  nes_check "Neovim exited with $status" test "$status" -eq 0
+  nes_check "Neovim did not finish its steps" grep -qx 'nvim: done' "$dir/out.txt"
+  nes_check "the first next edit is not the rename on line 5" \
+    grep -qx 'nvim: next edit shown: 4:6-4:12 "total" version=[0-9]*' "$dir/out.txt"
+  nes_check "line 5 was not renamed" grep -qx 'nvim: line 5 after <Tab> <Tab>: print(total(\[1, 2\]))' "$dir/out.txt"
+  nes_check "the second next edit is not the rename on line 6" \
+    grep -qx 'nvim: next edit shown: 5:8-5:14 "total" version=[0-9]*' "$dir/out.txt"
+  nes_check "grok-lsp did not hear that both were shown" \
+    grep -qx 'nvim: grok/stats nextEdit: offered=[2-9] shown=[2-9]' "$dir/out.txt"
+  printf '%s\n' 'def total(items):' '    return sum(items)' '' '' 'print(total([1, 2]))' \
+    'count = total([3])' >"$dir/expected.py"
+  nes_check "the file Neovim wrote differs from the expected one" diff -u "$dir/expected.py" "$dir/demo.py"
+  ran+=("$name")
+  echo "neovim.sh: $name passed in $((($(date +%s%N) - run_started) / 1000000)) ms" >&2
+}
+
 if [ -n "$nvim07" ]; then
   # No snippetSupport: plain text; and Vim's popup turns a newline into NUL: no block.
   run_nvim debian-items "$nvim07" items utf-16 1 no
@@ -238,11 +307,8 @@ fi
 if [ -n "$nvim012" ]; then
   run_nvim pypi-items "$nvim012" items utf-8 2 yes # snippetSupport: a snippet, expanded whole
   # The README's Neovim 0.11+ block, as a user's init.lua: ghost text, <Tab>, <leader>gf.
-  awk '/<!-- tests\/editors\/neovim.sh loads the next lua block -->/ { marked = 1; next }
-       marked && /^```lua$/ { inside = 1; next }
-       inside && /^```$/ { exit }
-       inside { print }' "$repo/README.md" >"$work/init.lua"
-  [ -s "$work/init.lua" ] || fail "README.md has no marked lua block for Neovim"
+  readme_block 'the next lua block' >"$work/init.lua"
   run_nvim pypi-readme "$nvim012" inline utf-8 "" yes "$work/init.lua"
+  run_nes "$nvim012"
 fi
 echo "neovim.sh: ran ${ran[*]}" >&2
