@@ -166,6 +166,39 @@ json() { # a string as Neovim's json_encode prints it
 }
 
 # --- one Neovim session --------------------------------------------------------------------
+session() { # NVIM LUA VAR=VALUE...: NVIM headless runs LUA (here) with these variables set
+  # and must finish its steps. `timeout` leads a process group of its own: nvim and the
+  # grok-lsp it starts. `name` and `dir` are the calling run's.
+  local nvim=$1 lua=$2 status=0
+  shift 2
+  env PATH="$repo/.venv/bin:$PATH" XDG_STATE_HOME="$dir/state" XDG_CACHE_HOME="$dir/state" "$@" \
+    timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE -n \
+    -c "luafile $here/$lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" &
+  local group=$!
+  groups+=("$group")
+  wait "$group" || status=$?
+  grep '^nvim: ' "$dir/out.txt" >&2 || true
+  check "Neovim exited with $status" test "$status" -eq 0
+  check "Neovim did not finish its steps" grep -qx 'nvim: done' "$dir/out.txt"
+}
+
+check() { # WHAT COMMAND...: the command must succeed; else the session's output, and fail.
+  # `name` and `dir` are the calling run's (bash's dynamic scope).
+  local what=$1
+  shift
+  if ! "$@" >/dev/null 2>&1; then
+    echo "neovim.sh: $name: stdout:" >&2
+    cat "$dir/out.txt" >&2
+    echo "neovim.sh: $name: stderr:" >&2
+    tail -n 40 "$dir/err.txt" >&2
+    if [ -f "$dir/grok-lsp.log" ]; then
+      echo "neovim.sh: $name: grok-lsp log (last lines):" >&2
+      tail -n 40 "$dir/grok-lsp.log" >&2
+    fi
+    fail "$name: $what"
+  fi
+}
+
 ran=()
 run_nvim() { # NAME NVIM MODE ENCODING INSERT_TEXT_FORMAT BLOCK(yes|no) [CONFIG]
   local name=$1 nvim=$2 mode=$3 encoding=$4 format=$5 block=$6 config=${7:-}
@@ -173,34 +206,12 @@ run_nvim() { # NAME NVIM MODE ENCODING INSERT_TEXT_FORMAT BLOCK(yes|no) [CONFIG]
   mkdir -p "$dir/state"
   cp "$work/before.py" "$dir/demo.py"
   echo "neovim.sh: --- $name: $("$nvim" --version | head -n1), $mode ---" >&2
-  local status=0 run_started
+  local run_started
   run_started=$(date +%s%N)
-  # `timeout` leads a process group of its own: nvim and the grok-lsp it starts.
   # With a CONFIG (the README's init.lua), that starts `grok-lsp` from PATH, as a user's would.
-  PATH=$repo/.venv/bin:$PATH XDG_STATE_HOME=$dir/state XDG_CACHE_HOME=$dir/state \
-    GROK_CMD=$server GROK_LOG=$dir/grok-lsp.log GROK_CONFIG=$config GROK_FILE=$dir/demo.py \
-    GROK_BLOCK_LINE=$([ "$block" = yes ] && echo "$block_line") \
-    GROK_MODE=$mode timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE -n \
-    -c "luafile $here/neovim_e2e.lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" &
-  local group=$!
-  groups+=("$group")
-  wait "$group" || status=$?
-  grep '^nvim: ' "$dir/out.txt" >&2 || true
-  check() { # what, then a command that must succeed
-    local what=$1
-    shift
-    if ! "$@" >/dev/null 2>&1; then
-      echo "neovim.sh: $name: stdout:" >&2
-      cat "$dir/out.txt" >&2
-      echo "neovim.sh: $name: stderr:" >&2
-      tail -n 40 "$dir/err.txt" >&2
-      echo "neovim.sh: $name: grok-lsp log (last lines):" >&2
-      tail -n 40 "$dir/grok-lsp.log" >&2 2>/dev/null || true
-      fail "$name: $what"
-    fi
-  }
-  check "Neovim exited with $status" test "$status" -eq 0
-  check "Neovim did not finish its steps" grep -qx 'nvim: done' "$dir/out.txt"
+  session "$nvim" neovim_e2e.lua GROK_CMD="$server" GROK_LOG="$dir/grok-lsp.log" \
+    GROK_CONFIG="$config" GROK_FILE="$dir/demo.py" \
+    GROK_BLOCK_LINE="$([ "$block" = yes ] && echo "$block_line")" GROK_MODE="$mode"
   check "offset encoding is not $encoding" grep -q "offset_encoding=$encoding," "$dir/out.txt"
   if [ "$mode" = items ]; then
     local start new_text # the edit replaces the word being typed, in code units of the encoding
@@ -263,39 +274,21 @@ run_nes() { # NVIM: the README's Neovim and next-edit blocks, a rename, <Tab> <T
     'count = amount([3])' >"$dir/demo.py"
   { readme_block 'the next lua block' && readme_block 'the next-edit lua block'; } >"$dir/init.lua"
   echo "neovim.sh: --- $name: $("$nvim" --version | head -n1), copilot-lsp.nvim ---" >&2
-  local status=0 run_started
+  local run_started plugin
   run_started=$(date +%s%N)
-  PATH=$repo/.venv/bin:$PATH XDG_STATE_HOME=$dir/state XDG_CACHE_HOME=$dir/state \
-    GROK_CONFIG=$dir/init.lua GROK_FILE=$dir/demo.py COPILOT_LSP=$(copilot_lsp_dir) \
-    timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE -n \
-    -c "luafile $here/neovim_nes.lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" &
-  local group=$!
-  groups+=("$group")
-  wait "$group" || status=$?
-  grep '^nvim: ' "$dir/out.txt" >&2 || true
-  nes_check() { # what, then a command that must succeed
-    local what=$1
-    shift
-    if ! "$@" >/dev/null 2>&1; then
-      echo "neovim.sh: $name: stdout:" >&2
-      cat "$dir/out.txt" >&2
-      echo "neovim.sh: $name: stderr:" >&2
-      tail -n 40 "$dir/err.txt" >&2
-      fail "$name: $what"
-    fi
-  }
-  nes_check "Neovim exited with $status" test "$status" -eq 0
-  nes_check "Neovim did not finish its steps" grep -qx 'nvim: done' "$dir/out.txt"
-  nes_check "the first next edit is not the rename on line 5" \
+  plugin=$(copilot_lsp_dir)
+  session "$nvim" neovim_nes.lua GROK_CONFIG="$dir/init.lua" GROK_FILE="$dir/demo.py" \
+    COPILOT_LSP="$plugin"
+  check "the first next edit is not the rename on line 5" \
     grep -qx 'nvim: next edit shown: 4:6-4:12 "total" version=[0-9]*' "$dir/out.txt"
-  nes_check "line 5 was not renamed" grep -qx 'nvim: line 5 after <Tab> <Tab>: print(total(\[1, 2\]))' "$dir/out.txt"
-  nes_check "the second next edit is not the rename on line 6" \
+  check "line 5 was not renamed" grep -qx 'nvim: line 5 after <Tab> <Tab>: print(total(\[1, 2\]))' "$dir/out.txt"
+  check "the second next edit is not the rename on line 6" \
     grep -qx 'nvim: next edit shown: 5:8-5:14 "total" version=[0-9]*' "$dir/out.txt"
-  nes_check "grok-lsp did not hear that both were shown" \
+  check "grok-lsp did not hear that both were shown" \
     grep -qx 'nvim: grok/stats nextEdit: offered=[2-9] shown=[2-9]' "$dir/out.txt"
   printf '%s\n' 'def total(items):' '    return sum(items)' '' '' 'print(total([1, 2]))' \
     'count = total([3])' >"$dir/expected.py"
-  nes_check "the file Neovim wrote differs from the expected one" diff -u "$dir/expected.py" "$dir/demo.py"
+  check "the file Neovim wrote differs from the expected one" diff -u "$dir/expected.py" "$dir/demo.py"
   ran+=("$name")
   echo "neovim.sh: $name passed in $((($(date +%s%N) - run_started) / 1000000)) ms" >&2
 }

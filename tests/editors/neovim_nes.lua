@@ -11,55 +11,21 @@
 --
 -- Steps: rename the definition with `ciw` in Normal mode; wait for the plugin to show grok-lsp's
 -- next edit; `<Tab>` to jump there, `<Tab>` to apply it; again for the second occurrence; then
--- :write. Everything printed starts with "nvim: "; exit code 0 on success.
+-- :write. Everything printed starts with "nvim: " (steps.lua); exit code 0 on success.
 
-local uv = vim.uv
 local api = vim.api
-
-local function say(...)
-  io.stdout:write('nvim: ' .. table.concat({ ... }, ' ') .. '\n')
-  io.stdout:flush()
-end
-
-local co
-local function fail(err)
-  say('FAILED: ' .. tostring(err))
-  vim.cmd('cquit! 1')
-end
-
-local function sleep(ms)
-  vim.defer_fn(function()
-    local ok, err = coroutine.resume(co)
-    if not ok then
-      fail(err)
-    end
-  end, ms)
-  coroutine.yield()
-end
-
-local function wait_for(what, check, timeout_ms)
-  local deadline = uv.now() + (timeout_ms or 20000)
-  while true do
-    local ok, value = pcall(check)
-    if ok and value then
-      return value
-    end
-    if uv.now() > deadline then
-      error('timed out waiting for ' .. what, 0)
-    end
-    sleep(20)
-  end
-end
+local steps = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/steps.lua')
+local say, wait_for = steps.say, steps.wait_for
 
 local function keys(typed)
   api.nvim_feedkeys(api.nvim_replace_termcodes(typed, true, false, true), 'mx', false)
 end
 
--- One suggestion shown, then <Tab> to its start and <Tab> to apply it; returns the new line.
+-- One suggestion shown, then <Tab> to its start and <Tab> to apply it; says what the line became.
 local function take_suggestion(buf)
   local state = wait_for('a next edit shown', function()
     return vim.b[buf].nes_state
-  end)
+  end, 20000)
   local range = state.range
   say(
     string.format(
@@ -107,19 +73,7 @@ local function main()
   local next_edit = assert(stats and stats.result, 'no grok/stats answer').nextEdit
   say(string.format('grok/stats nextEdit: offered=%d shown=%d', next_edit.offered, next_edit.shown))
   vim.cmd.write()
-  say('done')
-  vim.cmd('qall!')
+  steps.stop(client)
 end
 
-co = coroutine.create(function()
-  local ok, err = pcall(main)
-  if not ok then
-    fail(err)
-  end
-end)
-vim.schedule(function()
-  local ok, err = coroutine.resume(co)
-  if not ok then
-    fail(err)
-  end
-end)
+steps.run(main)
