@@ -107,7 +107,10 @@ class Governor:
         self._last_version[uri] = version
 
     def forget(self, uri: str) -> None:
-        self._last_version.pop(uri, None)
+        """The document closed: its record goes, and those other features keep under
+        `uri#name` (next edits)."""
+        for key in [key for key in self._last_version if key == uri or key.startswith(uri + "#")]:
+            del self._last_version[key]
 
     # daily spend ------------------------------------------------------------------------------
     @property

@@ -63,8 +63,12 @@ def test_an_opened_document_sends_nothing_until_it_is_edited(fake: Fake) -> None
 def test_forgetting_a_document_forgets_its_version(fake: Fake) -> None:
     g = governor(fake)
     g.opened(URI, 1)
+    g.opened(URI + "#next-edit", 1)
+    g.opened(URI + "x", 1)  # another document whose URI starts with this one's
     g.forget(URI)
     assert ask(g, 1) is None
+    assert g.refusal(URI + "#next-edit", 1, True, 60, None) is None
+    assert g.refusal(URI + "x", 1, True, 60, None) is not None
 
 
 def test_the_per_minute_cap_counts_automatic_requests_only(fake: Fake) -> None:
