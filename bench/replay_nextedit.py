@@ -47,6 +47,7 @@ from common import (
 )
 from grok_lsp.edithistory import EditHistory, RecentEdit
 from grok_lsp.emulator import BackgroundEmulator, EmulatorConfig
+from replay_emulator import SEEN, instrument_cache
 from replay_script import Edit, edit_script, load_sessions
 
 SESSIONS = sorted(Path("/work/shared/sessions").glob("*.jsonl"))
@@ -61,6 +62,8 @@ class Tally:
     exact: int = 0
     same_place: int = 0
     stats: dict[str, Any] = field(default_factory=dict)  # grok/stats `nextEdit`, summed
+    warm_prompt: int = 0  # tokens of the prompts after each document's first
+    warm_cached: int = 0
 
 
 def hunks(before: str, edits: Sequence[Edit]) -> list[RecentEdit]:
@@ -149,9 +152,11 @@ async def replay(
 async def run(paths: Sequence[Path], max_hunks: int | None) -> dict[str, Tally]:
     results: dict[str, Tally] = {}
     config = EmulatorConfig(ttft_ms=0, tokens_per_second=0, reasoning_tokens=0)
+    instrument_cache()
     with BackgroundEmulator(config) as emulator, tempfile.TemporaryDirectory() as state:
         for path in paths:
             tally = Tally()
+            SEEN.clear()
             settings = {
                 "completion": {"maxRequestsPerMinute": 10000},
                 "nextEdit": {"debounceMs": 0},
@@ -170,6 +175,12 @@ async def run(paths: Sequence[Path], max_hunks: int | None) -> dict[str, Tally]:
                     await replay(server, uri, language, session.before, steps[:max_hunks], tally)
                 reply = await server.request("grok/stats", {})
                 tally.stats = reply.result["nextEdit"]
+                seen_before: set[str | None] = set()
+                for request in SEEN:  # a document's first prompt is cold whatever the layout
+                    if request.conv_id in seen_before:
+                        tally.warm_prompt += request.prompt
+                        tally.warm_cached += request.cached
+                    seen_before.add(request.conv_id)
             finally:
                 await server.close()
             results[path.stem] = tally
@@ -191,12 +202,15 @@ def report(results: dict[str, Tally], info: dict[str, Any], seconds: float) -> s
                 tally.same_place,
                 fmt(stats["promptTokens"] / upstream, 0),
                 f"{fmt(100 * stats['cachedTokens'] / prompt, 1)}%",
+                f"{fmt(100 * tally.warm_cached / max(tally.warm_prompt, 1), 1)}%",
                 f"${stats['costUsd'] / upstream:.6f}",
                 f"${stats['costUsd'] / max(tally.offered, 1):.4f}",
             ]
         )
         emit("replay_nextedit", f"{name} exact", tally.exact / max(tally.asked, 1), "share")
         emit("replay_nextedit", f"{name} cached", stats["cachedTokens"] / prompt, "share")
+        warm = tally.warm_cached / max(tally.warm_prompt, 1)
+        emit("replay_nextedit", f"{name} cached after the first", warm, "share")
         emit("replay_nextedit", f"{name} cost", stats["costUsd"] / upstream, "usd/suggestion")
     header = [
         "sessions",
@@ -206,6 +220,7 @@ def report(results: dict[str, Tally], info: dict[str, Any], seconds: float) -> s
         "same place, other text",
         "prompt tokens / request",
         "cached share",
+        "after each document's first",
         "cost / request",
         "cost / edit offered",
     ]
