@@ -336,6 +336,13 @@ async def send_request(
     )
 
 
+async def plain_request(
+    client: LanguageClient, method: str, params: Any, msg_id: int | None = None
+) -> Any:
+    """`send_request`, its answer as plain dicts and lists."""
+    return _plain(await send_request(client, method, params, msg_id))
+
+
 async def everything_said(client: GrokClient, log_file: Path) -> dict[str, str]:
     """All the server has written where a user or a log reader could see it, by where:
     its log file, its messages and log messages to the editor, and `grok/stats`."""
@@ -351,7 +358,7 @@ async def everything_said(client: GrokClient, log_file: Path) -> dict[str, str]:
 
 async def server_stats(client: LanguageClient) -> dict[str, Any]:
     """The server's `grok/stats`, as plain dicts."""
-    served = _plain(await send_request(client, "grok/stats", {}))
+    served = await plain_request(client, "grok/stats", {})
     assert isinstance(served, dict)
     return served
 
@@ -361,4 +368,6 @@ def _plain(value: Any) -> Any:
     they are)."""
     if hasattr(value, "_asdict"):
         return {key: _plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
     return value

@@ -4,8 +4,11 @@ Explicit requests (the user asked) pass unless the circuit is open. Automatic on
 fit under the per-minute cap and the daily spend ceiling, and only go out when the text
 changed since the last request for that document (opening or scrolling a file costs nothing).
 They are also paced per second, as xAI has enforced its limits since June 2026: at most
-RPM / 60 (rounded up) in any one second; one over that waits for its slot (`pace`) rather than
-being dropped, and a newer keystroke replaces it while it waits.
+RPM / 60 (rounded up) in any one second, RPM being the account's limit (`rateLimitPerMinute`),
+not the user's own cap (pacing 60 a minute to one a second would hold back every second
+suggestion of a burst of typing, and those are the ones the user waits for); one over that
+waits for its slot (`pace`) rather than being dropped, and a newer keystroke replaces it while
+it waits.
 A rate limit opens a short circuit: completions are dropped until it closes, with the API's
 `retry-after` when it sent one, else a doubling backoff.
 
@@ -92,6 +95,7 @@ class Governor:
         automatic: bool,
         per_minute: int,
         daily_usd: float | None,
+        limit_per_minute: int,
     ) -> Refusal | None:
         """Why this request may not go upstream now, or None if it may (and is counted)."""
         if self.circuit_open():
@@ -107,8 +111,8 @@ class Governor:
             if daily_usd is not None and self.spent_today() >= daily_usd:
                 spent = f"today's spend reached the ceiling of ${daily_usd:.2f}"
                 return Refusal("spend", spent)
-            if self.pace(per_minute) > 0:  # another document took this second's slot
-                per_second = per_second_of(per_minute)
+            if self.pace(limit_per_minute) > 0:  # another document took this second's slot
+                per_second = per_second_of(limit_per_minute)
                 return Refusal("pace", f"more than {per_second} automatic requests a second")
             self._sent.append(now)
         self._last_version[uri] = version
@@ -126,7 +130,10 @@ class Governor:
         self._last_version[uri] = version
 
     def forget(self, uri: str) -> None:
-        self._last_version.pop(uri, None)
+        """The document closed: its record goes, and those other features keep under
+        `uri#name` (next edits)."""
+        for key in [key for key in self._last_version if key == uri or key.startswith(uri + "#")]:
+            del self._last_version[key]
 
     # daily spend ------------------------------------------------------------------------------
     @property

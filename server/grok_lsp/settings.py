@@ -61,6 +61,13 @@ class ActionsSettings(_Section):
     offered: tuple[Literal["fix", "explain", "refactor"], ...] = ("fix", "explain", "refactor")
 
 
+class NextEditSettings(_Section):
+    enabled: bool = True
+    model: str | None = Field(None, description="Model for next edits; unset = `model`.")
+    debounce_ms: int = Field(300, ge=0, le=5000, description="Pause after the request.")
+    max_tokens: int = Field(2048, ge=64, le=65536)
+
+
 class PromptSettings(_Section):
     budget_tokens: int = Field(16000, ge=512, le=250000, description="Whole prompt, estimated.")
     snapshot_drift_chars: int = Field(
@@ -85,9 +92,16 @@ class Settings(_Section):
     service_tier: Literal["auto", "default", "flex", "priority"] | None = Field(
         None, description="Sent as `service_tier` when set; `priority` costs more."
     )
+    rate_limit_per_minute: int = Field(
+        1800,
+        ge=1,
+        le=1_000_000,
+        description="The API account's request limit; paced to a 60th of it per second.",
+    )
     model: str = DEFAULT_MODEL
     completion: CompletionSettings = CompletionSettings()
     actions: ActionsSettings = ActionsSettings()
+    next_edit: NextEditSettings = NextEditSettings()
     prompt: PromptSettings = PromptSettings()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     exclude_gitignored: bool = Field(False, description="Also never send git-ignored files.")
@@ -114,6 +128,10 @@ class Settings(_Section):
         except httpx.InvalidURL:
             return "chat"
         return "responses" if host in _RESPONSES_HOSTS else "chat"
+
+    @property
+    def next_edit_model(self) -> str:
+        return self.next_edit.model or self.model
 
     def api_key_value(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

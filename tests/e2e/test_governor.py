@@ -86,7 +86,7 @@ async def test_automatic_requests_wait_for_the_per_second_rate_instead_of_being_
     start_client: StartClient, emulator: Emulator
 ) -> None:
     set_oracle(emulator, ORACLE)
-    client = await start_client(settings=completion(maxRequestsPerMinute=60))  # 1 a second
+    client = await start_client(settings={"rateLimitPerMinute": 60, **completion()})  # 1 a second
     uri = open_document(client, PARTIAL)
     started = time.perf_counter()
     first = await ask(client, uri, retype(client, uri, 2), automatic=True)

@@ -45,8 +45,9 @@ def ask(
     per_minute: int = 60,
     daily_usd: float | None = None,
     uri: str = URI,
+    limit_per_minute: int = 1800,
 ) -> str | None:
-    refusal = g.refusal(uri, version, automatic, per_minute, daily_usd)
+    refusal = g.refusal(uri, version, automatic, per_minute, daily_usd, limit_per_minute)
     return None if refusal is None else refusal.kind
 
 
@@ -63,8 +64,12 @@ def test_an_opened_document_sends_nothing_until_it_is_edited(fake: Fake) -> None
 def test_forgetting_a_document_forgets_its_version(fake: Fake) -> None:
     g = governor(fake)
     g.opened(URI, 1)
+    g.opened(URI + "#next-edit", 1)
+    g.opened(URI + "x", 1)  # another document whose URI starts with this one's
     g.forget(URI)
     assert ask(g, 1) is None
+    assert ask(g, 1, uri=URI + "#next-edit") is None
+    assert ask(g, 1, uri=URI + "x") is not None
 
 
 def a_second_apart(fake: Fake, g: Governor, versions: range, per_minute: int) -> list[str | None]:
@@ -92,16 +97,23 @@ def test_automatic_requests_are_paced_per_second(
     g = governor(fake)
     for version in range(per_second):
         assert g.pace(per_minute) == 0.0
-        assert ask(g, version, per_minute=per_minute) is None
+        assert ask(g, version, limit_per_minute=per_minute) is None
         fake.now += 0.1 / per_second
-    assert ask(g, 100, per_minute=per_minute) in ("pace", "rate")  # the second is full
-    assert ask(g, 101, automatic=False, per_minute=per_minute) is None  # explicit: not paced
+    assert ask(g, 100, limit_per_minute=per_minute) == "pace"  # the second is full
+    assert ask(g, 101, automatic=False, limit_per_minute=per_minute) is None  # explicit: not paced
     wait = g.pace(per_minute)
     assert 0.8 < wait <= 1.0  # until the first of this second is a second old
     fake.now += wait
-    if per_minute > per_second:  # a cap of one a minute stays full for the minute
-        assert g.pace(per_minute) == 0.0
-        assert ask(g, 102, per_minute=per_minute) is None
+    assert g.pace(per_minute) == 0.0
+    assert ask(g, 102, limit_per_minute=per_minute) is None
+
+
+def test_the_users_cap_is_not_the_pace(fake: Fake) -> None:
+    """60 automatic requests a minute (the default cap) is a budget, not one a second: a burst of
+    typing sends its requests when they are made."""
+    g = governor(fake)
+    assert [ask(g, version, per_minute=60) for version in range(5)] == [None] * 5
+    assert g.pace(1800) == 0.0
 
 
 def test_a_refused_request_does_not_count(fake: Fake) -> None:
@@ -123,7 +135,6 @@ def test_the_daily_ceiling_pauses_automatic_requests_and_lets_explicit_ones_pass
     assert ask(g, 2, daily_usd=1e-9) == "spend"
     assert ask(g, 3, daily_usd=1e-9) == "spend"
     assert ask(g, 4, automatic=False, daily_usd=1e-9) is None
-    fake.now += 1  # the per-second pace
     assert ask(g, 5, daily_usd=None) is None  # no ceiling set
     fake.day += dt.timedelta(days=1)
     fake.now += 1
