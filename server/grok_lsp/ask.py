@@ -13,7 +13,8 @@ import uuid
 
 from lsprotocol import types as t
 
-from grok_lsp.prompt import CHARS_PER_TOKEN
+from grok_lsp.estimate import Exchange, prompt_chars
+from grok_lsp.estimate import tokens as estimated_tokens
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError, ProviderTimeoutError
 from grok_lsp.server import GrokServer
@@ -49,7 +50,7 @@ class Progress:
         return self
 
     def reasoning(self, chars: int) -> None:
-        tokens = chars // CHARS_PER_TOKEN
+        tokens = estimated_tokens(chars)
         if self._token is not None and tokens >= self._reported + 20:  # not one message a token
             self._reported = tokens
             report = t.WorkDoneProgressReport(message=f"thinking… ~{tokens} reasoning tokens")
@@ -89,15 +90,17 @@ async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress
 async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
     content: list[str] = []
     reasoning = 0
-    usage = model = None
-    try:
-        async with ls.provider().stream_chat(request) as chat:
+    ls.metrics.upstream_requests += 1
+    async with ls.provider().stream_chat(request) as chat:
+        try:
             async for delta in chat:
                 content.append(delta.content)
                 reasoning += len(delta.reasoning)
                 progress.reasoning(reasoning)
-            usage, model = chat.usage, chat.model
-    finally:
-        chars = sum(len(message["content"]) for message in request.messages)
-        ls.record_usage(usage, model, chars // CHARS_PER_TOKEN)
+        finally:  # reached the API: counted, reported or estimated
+            sent = prompt_chars(request.messages)
+            chars = sum(map(len, content))
+            ls.record_usage(
+                Exchange(request.conv_id, sent, chars, reasoning, chat.usage, chat.model)
+            )
     return "".join(content)

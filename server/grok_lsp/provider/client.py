@@ -78,7 +78,10 @@ class ProviderClient:
     early (encode/httpcore#943, #1022), so the server would go on generating, and billing, every
     cancelled suggestion. Over HTTP/1.1 an early close drops the connection, which the server
     sees at once; a spare connection is then re-opened in the background (`warm_up`) so the
-    next keystroke does not pay for a TLS handshake.
+    next keystroke does not pay for a TLS handshake. Only over TLS: a plain-http server is
+    local or near, where a connection costs one round trip, and it may have a single slot that
+    any request interrupts (llama-cpp-python's `interrupt_requests` ends the running stream
+    when the re-warm's `GET /models` arrives).
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class ProviderClient:
         proxy: str | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._rewarms = httpx.URL(self._base_url).scheme == "https"
         self._api_key = (api_key or "").strip() or None
         self._rewarming: set[asyncio.Task[None]] = set()
         self._client = httpx.AsyncClient(
@@ -185,7 +189,7 @@ class ProviderClient:
             yield stream
         finally:
             await response.aclose()
-            if stream is not None and not stream.done and not self._client.is_closed:
+            if stream is not None and not stream.done and self._rewarms:
                 self._rewarm()  # closed before the end: that connection is gone
 
     def _rewarm(self) -> None:
