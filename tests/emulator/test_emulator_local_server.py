@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from tests.emulator.test_emulator_faults import HEADERS, REQUEST, data_lines, inject
 
-from grok_lsp.emulator import EmulatorConfig, create_app
 from grok_lsp.emulator.local_server import ROLES_MESSAGE
 
 SYSTEM = {"role": "system", "content": "be brief"}
 USER = {"role": "user", "content": "hello"}
 ASSISTANT = {"role": "assistant", "content": "hi"}
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(EmulatorConfig(ttft_ms=0, tokens_per_second=0))
-    transport = httpx.ASGITransport(app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as c:
-        yield c
 
 
 async def configure(client: httpx.AsyncClient, **options: Any) -> None:
