@@ -30,9 +30,10 @@ def change(client: GrokClient, uri: str, version: int, at: t.Position, text: str
 
 
 def leading_layers(emulator: Emulator) -> list[Any]:
-    return [
-        message["content"] for message in emulator.stats()["last_request"]["body"]["messages"][:2]
-    ]
+    """The system text, and the one user message up to the end of its snapshot."""
+    system, user = emulator.stats()["last_request"]["body"]["messages"]
+    snapshot, end, _tail = user["content"].partition("</file_snapshot>\n")
+    return [system["content"], snapshot + end]
 
 
 async def test_typing_in_a_line_keeps_the_leading_layers_byte_identical(
