@@ -3,8 +3,9 @@ last), or a server that sends none (llama.cpp ignores `stream_options.include_us
 
 Characters per token is calibrated on the recorded xAI streams
 (`../shared/fixtures/xai-streams/`), where each streamed delta is one token: 45 characters in
-12 deltas, 3.75 per token (`bench/tokens.py`). The old chars/3 counted 25% too many there, in
-line with the 28% measured against a real tokenizer on a prompt. The cached part is estimated
+12 deltas, 3.75 per token (`bench/tokens.py`). The old chars/3 counted 25% too many there;
+on grok-lsp's own completion prompts, counted by Gemma 3's tokenizer, chars/3 was 19% high and
+chars/3.75 is 5% low. The cached part is estimated
 from what the server itself last reported under the same conversation id: it knows which of
 its prefixes it still holds, and the layered prompt keeps the same share from keystroke to
 keystroke.
