@@ -57,6 +57,13 @@ class Emulator:
         assert isinstance(translated, tuple), "the last request was not a valid response body"
         return list(translated[0]["messages"])
 
+    def leading_layers(self) -> list[str]:
+        """The last request's system text, and its one user message up to the end of the
+        snapshot: the layers every keystroke's prompt must repeat byte for byte."""
+        system, user = self.last_messages()
+        snapshot, end, _tail = user["content"].partition("</file_snapshot>\n")
+        return [system["content"], snapshot + end]
+
     def last_cache_key(self) -> str | None:
         """What routed the last request to its cache: `x-grok-conv-id` on chat,
         `prompt_cache_key` on the Responses API."""

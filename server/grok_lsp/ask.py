@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from lsprotocol import types as t
 
-from grok_lsp.prompt import CHARS_PER_TOKEN
+from grok_lsp.estimate import Exchange, prompt_chars
+from grok_lsp.estimate import tokens as estimated_tokens
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError, ProviderTimeoutError
 from grok_lsp.provider.usage import Usage
@@ -52,7 +53,7 @@ class Progress:
         return self
 
     def reasoning(self, chars: int) -> None:
-        tokens = chars // CHARS_PER_TOKEN
+        tokens = estimated_tokens(chars)
         if self._token is not None and tokens >= self._reported + 20:  # not one message a token
             self._reported = tokens
             report = t.WorkDoneProgressReport(message=f"thinking… ~{tokens} reasoning tokens")
@@ -96,7 +97,7 @@ async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str
 @dataclass(frozen=True, slots=True)
 class Answered:
     text: str
-    usage: Usage | None  # None when the stream ended without the API's figures
+    usage: Usage  # the API's figures, or an estimate when the stream ended without them
     cost_usd: float | None  # None when the served model has no known price
 
 
@@ -107,16 +108,18 @@ async def stream_answer(
     `on_reasoning` is told the reasoning characters so far."""
     content: list[str] = []
     reasoning = 0
-    usage = model = None
-    try:
-        async with ls.provider().stream_chat(request) as chat:
+    ls.metrics.upstream_requests += 1
+    async with ls.provider().stream_chat(request) as chat:
+        try:
             async for delta in chat:
                 content.append(delta.content)
                 reasoning += len(delta.reasoning)
                 if on_reasoning is not None:
                     on_reasoning(reasoning)
-            usage, model = chat.usage, chat.model
-    finally:
-        chars = sum(len(message["content"]) for message in request.messages)
-        cost = ls.record_usage(usage, model, chars // CHARS_PER_TOKEN)
+        finally:  # reached the API: counted, reported or estimated
+            sent = prompt_chars(request.messages)
+            chars = sum(map(len, content))
+            usage, cost = ls.record_usage(
+                Exchange(request.conv_id, sent, chars, reasoning, chat.usage, chat.model)
+            )
     return Answered("".join(content), usage, cost)

@@ -75,8 +75,10 @@ class Metrics:
     reasoning_tokens: int = 0
     cost_usd: float = 0.0
     cost_unknown_requests: int = 0  # no API figure and no price for the served model
-    usage_estimated: int = 0  # streams closed before the API's usage chunk arrived
-    estimated_prompt_tokens: int = 0  # their prompts, estimated, never counted as cached
+    usage_estimated: int = 0  # requests whose usage never came (stream closed early, or none)
+    estimated_prompt_tokens: int = 0  # their prompts, estimated
+    estimated_cached_tokens: int = 0  # of those, what the server's last report says is cached
+    estimated_output_tokens: int = 0  # what they streamed, content and reasoning
     served_model: str | None = None
     suggestion_latency_ms: deque[float] = field(
         default_factory=lambda: deque(maxlen=_LATENCY_WINDOW)
@@ -94,9 +96,11 @@ class Metrics:
         else:
             self.cost_usd += cost
 
-    def record_estimate(self, prompt_tokens: int, cost: float | None) -> None:
+    def record_estimate(self, usage: Usage, cost: float | None) -> None:
         self.usage_estimated += 1
-        self.estimated_prompt_tokens += prompt_tokens
+        self.estimated_prompt_tokens += usage.prompt_tokens
+        self.estimated_cached_tokens += usage.cached_tokens
+        self.estimated_output_tokens += usage.output_tokens_billed
         if cost is None:
             self.cost_unknown_requests += 1
         else:
@@ -127,6 +131,8 @@ class Metrics:
             "costUnknownRequests": self.cost_unknown_requests,
             "usageEstimated": self.usage_estimated,
             "estimatedPromptTokens": self.estimated_prompt_tokens,
+            "estimatedCachedTokens": self.estimated_cached_tokens,
+            "estimatedOutputTokens": self.estimated_output_tokens,
             "cachedShare": round(self.cached_share, 4),
             "latencyMs": _percentiles(self.suggestion_latency_ms),
             "firstContentMs": _percentiles(self.first_content_ms),

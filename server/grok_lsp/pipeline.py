@@ -17,11 +17,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.metrics import Metrics
 from grok_lsp.postprocess import CursorContext, StopRule, finish
-from grok_lsp.prompt import CHARS_PER_TOKEN, Message
+from grok_lsp.prompt import Message
 from grok_lsp.provider.client import ChatRequest, ProviderClient
-from grok_lsp.provider.usage import Usage
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class Pipeline:
         self,
         client: Callable[[], ProviderClient],
         metrics: Metrics,
-        on_usage: Callable[[Usage | None, str | None, int], object],
+        on_usage: Callable[[Exchange], object],
         on_busy: Callable[[bool], None],
         admit: Callable[[Query], bool],
         pace: Callable[[Query], float] = lambda _query: 0.0,
@@ -215,23 +215,27 @@ class Pipeline:
         self._on_busy(True)
         self._metrics.upstream_requests += 1
         started = time.perf_counter()
-        usage: Usage | None = None
-        model: str | None = None
-        try:
-            async with self._client().stream_chat(request) as chat:
+        content = reasoning = 0
+        async with self._client().stream_chat(request) as chat:
+            try:
                 async for delta in chat:
+                    reasoning += len(delta.reasoning)
                     if not delta.content:
                         continue
+                    content += len(delta.content)
                     if not stream.rule.text:
                         elapsed = (time.perf_counter() - started) * 1000
                         self._metrics.first_content_ms.append(elapsed)
                     if stream.rule.feed(delta.content):
                         break
-                usage, model = chat.usage, chat.model
-        finally:
-            # Closed before the final chunk, the API still bills the prompt: pass an estimate.
-            chars = sum(len(message["content"]) for message in messages)
-            self._on_usage(usage, model, chars // CHARS_PER_TOKEN)
+            finally:
+                # Closed before the final chunk, the API still bills the prompt: the server
+                # estimates what it does not report.
+                sent = prompt_chars(messages)
+                exchange = Exchange(
+                    request.conv_id, sent, content, reasoning, chat.usage, chat.model
+                )
+                self._on_usage(exchange)
         suggestion = finish(stream.rule.cut(), query.context)
         self._metrics.suggestion_latency_ms.append((time.perf_counter() - started) * 1000)
         if suggestion:

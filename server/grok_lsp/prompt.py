@@ -118,10 +118,11 @@ class PromptBuilder:
         tail = scrub(
             _edits_since(snapshot, drift, mentions_keys) + task(cursor_line, mentions_keys)
         )
+        # One user message: strict chat templates (Gemma 3's, ...) refuse two user turns in a
+        # row. The snapshot still leads it, so the leading bytes are as stable as before.
         return [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": snapshot.shown},
-            {"role": "user", "content": tail},
+            {"role": "user", "content": snapshot.shown + tail},
         ]
 
     def _current_snapshot(

@@ -17,6 +17,7 @@ from pygls.lsp.server import LanguageServer
 
 from grok_lsp import __version__
 from grok_lsp.clients import ClientQuirks
+from grok_lsp.estimate import Exchange, UsageEstimator
 from grok_lsp.explainstore import ExplanationStore
 from grok_lsp.failures import describe
 from grok_lsp.governor import Governor
@@ -86,6 +87,7 @@ class GrokServer(LanguageServer):
         self._background: set[asyncio.Future[Any]] = set()
         self.paused_reason: str | None = None  # set by failures that retrying cannot fix
         self.explanations = ExplanationStore()
+        self.usage_estimator = UsageEstimator()
 
     # settings -------------------------------------------------------------------------------
     def apply_settings(self, workspace_config: object = None) -> LoadedSettings:
@@ -156,6 +158,7 @@ class GrokServer(LanguageServer):
         self.prompts.forget(uri)
         self.governor.forget(uri)
         self.explanations.forget(uri)
+        self.usage_estimator.forget(self.conv_id(uri))
 
     async def close(self) -> None:
         self.governor.flush()
@@ -176,27 +179,26 @@ class GrokServer(LanguageServer):
             log.warning("background task failed", exc_info=task.exception())
 
     # accounting and status ------------------------------------------------------------------
-    def record_usage(
-        self, usage: Usage | None, model: str | None, estimated_prompt: int
-    ) -> float | None:
-        """Count a request's tokens and cost (None when the model's price is unknown)."""
-        if model:
-            self.metrics.served_model = model
+    def record_usage(self, exchange: Exchange) -> tuple[Usage, float | None]:
+        """Count a request that reached the API (one that never did costs nothing): its usage,
+        reported or estimated, and its cost (None when the model's price is unknown)."""
+        if exchange.model:
+            self.metrics.served_model = exchange.model
         prices = {
             name: ModelPrice(price.input, price.cached_input, price.output)
             for name, price in self.settings.prices.items()
         }
-        served = model or self.settings.completion_model
-        if usage is None:
-            cost = cost_usd(Usage(prompt_tokens=estimated_prompt), served, prices)
-            self.metrics.record_estimate(estimated_prompt, cost)
+        served = exchange.model or self.settings.completion_model
+        usage, estimated = self.usage_estimator.usage(exchange)
+        cost = cost_usd(usage, served, prices)
+        if estimated:
+            self.metrics.record_estimate(usage, cost)
         else:
-            cost = cost_usd(usage, served, prices)
             self.metrics.record_usage(usage, cost)
         if cost is None:
             self._unpriced_model(served)
         self.governor.add_spend(cost or 0.0)
-        return cost
+        return usage, cost
 
     def _unpriced_model(self, model: str) -> None:
         """Once per model: its cost is unknown where the API reports none (a stream closed
@@ -204,16 +206,13 @@ class GrokServer(LanguageServer):
         if model in self._unpriced:
             return
         self._unpriced.add(model)
-        text = (
+        ceiling = self.settings.completion.daily_spend_limit_usd is not None
+        self.notify_user(
             f"grok-lsp: no price is known for the model `{model}`, so the cost of requests the "
-            "API does not report (a stream closed early) is not counted"
+            "API does not report (a stream closed early, a server that sends no usage) is not "
+            + ("counted against `completion.dailySpendLimitUsd`" if ceiling else "counted")
+            + ". Add the model to `grok.prices` (all zeros for a local model)."
         )
-        if self.settings.completion.daily_spend_limit_usd is None:
-            log.warning("%s.", text)
-        else:
-            self.notify_user(
-                f"{text} against `completion.dailySpendLimitUsd`. Add the model to `grok.prices`."
-            )
 
     def pace(self, query: Query) -> float:
         """Seconds an automatic request waits for the per-second rate; explicit ones do not."""

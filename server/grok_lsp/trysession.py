@@ -116,10 +116,7 @@ async def _session(
         first = items[0].insert_text if items else ""
         suggestion = first if isinstance(first, str) else first.value
         stats = _as_dict(await client.protocol.send_request_async("grok/stats", {}))
-        row = [
-            str(stats[key] - before.get(key, 0))
-            for key in ("promptTokens", "cachedTokens", "completionTokens", "reasoningTokens")
-        ]
+        row = [_tokens(stats, before, key, estimate) for key, estimate in _TOKEN_COLUMNS]
         table.add_row(str(attempt), f"{latency:.0f} ms", *row)
         before = stats
     console.print(f"[bold]{path.name}:{position.line + 1}:{position.character + 1}[/]")
@@ -140,6 +137,22 @@ async def _session(
     client.exit(None)
     await client.stop()  # type: ignore[no-untyped-call]
     return 0 if suggestion else 1
+
+
+# Each column, and where its estimate is counted when the API sent no usage.
+_TOKEN_COLUMNS = (
+    ("promptTokens", "estimatedPromptTokens"),
+    ("cachedTokens", "estimatedCachedTokens"),
+    ("completionTokens", "estimatedOutputTokens"),
+    ("reasoningTokens", None),
+)
+
+
+def _tokens(stats: dict[str, Any], before: dict[str, Any], key: str, estimate: str | None) -> str:
+    """This ask's count as reported, or `~N` where only an estimate exists."""
+    reported = stats[key] - before.get(key, 0)
+    estimated = stats[estimate] - before.get(estimate, 0) if estimate else 0
+    return f"~{estimated}" if not reported and estimated else str(reported)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

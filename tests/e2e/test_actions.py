@@ -113,8 +113,9 @@ async def test_a_fix_in_a_crlf_file_keeps_it_crlf_and_explanations_follow_its_li
     resolved = await client.code_action_resolve_async(titled(actions, "Grok: fix"))
     assert len(document_edit(resolved.edit).edits) == 1  # one line, not every line of the region
     assert apply(crlf, resolved.edit) == crlf.replace("import os\r\n", "")
-    # The model saw the lines with `\n` only.
-    task = emulator.last_messages()[-1]["content"]
+    # The model saw the lines with `\n` only (in the task, after the snapshot).
+    user = emulator.last_messages()[-1]["content"]
+    task = user.split("</file_snapshot>\n", 1)[1]
     assert "<edit_target" in task and "\r" not in task
     explain = titled(actions, "Grok: explain")
     assert explain.command is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,10 +29,6 @@ def change(client: GrokClient, uri: str, version: int, at: t.Position, text: str
     )
 
 
-def leading_layers(emulator: Emulator) -> list[Any]:
-    return [message["content"] for message in emulator.last_messages()[:2]]
-
-
 @OVER_BOTH_APIS
 async def test_typing_in_a_line_keeps_the_leading_layers_byte_identical(
     start_client: StartClient, emulator: Emulator
@@ -42,7 +37,7 @@ async def test_typing_in_a_line_keeps_the_leading_layers_byte_identical(
     uri = open_document(client, BODY)
     line = 21  # "    return x + 5"-like line in the middle of the file
     await client.text_document_inline_completion_async(inline_params(uri, line, 4))
-    first = leading_layers(emulator)
+    first = emulator.leading_layers()
     version, column = 1, 4
 
     @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
@@ -57,7 +52,7 @@ async def test_typing_in_a_line_keeps_the_leading_layers_byte_identical(
                 client.text_document_inline_completion_async(inline_params(uri, line, column)), loop
             )
             future.result(10)
-            assert leading_layers(emulator) == first
+            assert emulator.leading_layers() == first
 
     loop = asyncio.get_running_loop()
     await asyncio.to_thread(typing)
@@ -72,14 +67,14 @@ async def test_a_far_edit_refreshes_the_snapshot_only_past_the_threshold(
     )
     uri = open_document(client, BODY)
     await client.text_document_inline_completion_async(inline_params(uri, 21, 4))
-    first = leading_layers(emulator)
+    first = emulator.leading_layers()
     change(client, uri, 2, t.Position(0, 0), "# small note\n")
     await client.text_document_inline_completion_async(inline_params(uri, 22, 4))
-    assert leading_layers(emulator) == first
+    assert emulator.leading_layers() == first
     assert "# small note" in emulator.last_messages()[-1]["content"]
     change(client, uri, 3, t.Position(0, 0), "#" * 300 + "\n")
     await client.text_document_inline_completion_async(inline_params(uri, 23, 4))
-    assert leading_layers(emulator) != first
+    assert emulator.leading_layers() != first
 
 
 async def test_typing_what_was_suggested_costs_no_request(

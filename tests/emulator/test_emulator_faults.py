@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-
-from grok_lsp.emulator import EmulatorConfig, create_app
 
 REQUEST = {
     "model": "grok-code-fast-1",
@@ -18,14 +15,6 @@ REQUEST = {
     "stream_options": {"include_usage": True},
 }
 HEADERS = {"authorization": "Bearer xai-abcdef123456yz"}
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(EmulatorConfig(ttft_ms=0, tokens_per_second=0))
-    transport = httpx.ASGITransport(app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as c:
-        yield c
 
 
 async def inject(client: httpx.AsyncClient, **fault: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grok_lsp.prompt import SYSTEM, FileView, PromptBuilder
+from grok_lsp.prompt import SYSTEM, FileView, Message, PromptBuilder
 from grok_lsp.settings import PromptSettings
 
 BODY = "".join(f"def f{i}(x):\n    return x * {i}\n\n" for i in range(60))
@@ -17,10 +17,19 @@ def view(text: str) -> FileView:
 
 
 def stable(builder: PromptBuilder, text: str, offset: int) -> list[str]:
+    """The system text and the user message up to the end of its snapshot: the leading bytes."""
     messages = builder.completion(view(text), offset, [OTHER])
+    # One user turn after the system text: what strict chat templates (Gemma 3's) accept.
+    assert [message["role"] for message in messages] == ["system", "user"]
     assert messages[0]["content"] == SYSTEM
-    assert "<|cursor|>" in messages[-1]["content"]
-    return [message["content"] for message in messages[:2]]
+    user = messages[1]["content"]
+    assert "<|cursor|>" in user
+    return [SYSTEM, user[: len(user) - len(tail(messages))]]
+
+
+def tail(messages: list[Message]) -> str:
+    """What follows the snapshot in the user message: the edits since, and the task."""
+    return messages[-1]["content"].split("</file_snapshot>\n", 1)[1]
 
 
 @settings(max_examples=60, deadline=None)
@@ -49,8 +58,8 @@ def test_a_far_edit_refreshes_the_snapshot_only_past_the_threshold() -> None:
     first = stable(builder, BODY, 10)
     small = BODY + "# note\n"
     assert stable(builder, small, 10) == first
-    tail = builder.completion(view(small), 10, [OTHER])[-1]["content"]
-    assert "<edits_since_snapshot>" in tail and "# note" in tail
+    after = tail(builder.completion(view(small), 10, [OTHER]))
+    assert "<edits_since_snapshot>" in after and "# note" in after
     large = BODY + "#" * 150 + "\n"
     assert stable(builder, large, 10) != first
 
@@ -86,8 +95,7 @@ def test_edits_far_apart_are_sent_apart_and_do_not_add_up_to_the_distance() -> N
     edited = top.replace("return x * 58\n", "return x * 58 - 1\n")
     cursor = edited.index(" - 1\n") + 4
     assert stable(builder, edited, cursor) == first  # ~3,000 characters apart, 8 changed
-    tail = builder.completion(view(edited), cursor, [OTHER])[-1]["content"]
-    edits = tail.split("</edits_since_snapshot>")[0]
+    edits = tail(builder.completion(view(edited), cursor, [OTHER])).split("</edits_since")[0]
     assert "Lines 5-5 of the snapshot now read:\n    return x * 1 + 1\n" in edits
     assert "Lines 176-176 of the snapshot now read:\n    return x * 58 - 1\n" in edits
     assert "def f30" not in edits

@@ -277,9 +277,38 @@ async def test_finish_reason_without_done_is_complete(
 
 
 async def test_iteration_stops_at_done(make_client: Callable[..., ProviderClient]) -> None:
-    body = Body([event(chunk("a")), DONE + b"data: not json\n\n", event(chunk("late"))])
+    finish = event(chunk(finish="stop"))
+    body = Body([event(chunk("a")), finish + DONE + b"data: not json\n\n", event(chunk("late"))])
     content, _, stream = await collect(make_client(FakeAPI(sse_response(body))), request())
     assert content == "a" and stream.done
+
+
+async def test_done_without_a_finish_reason_is_an_interrupted_stream(
+    make_client: Callable[..., ProviderClient],
+) -> None:
+    """llama-cpp-python, interrupted by another request: `[DONE]`, no finish_reason."""
+    body = Body([event(chunk("Ta")), DONE])
+    seen: list[str] = []
+    with pytest.raises(StreamInterruptedError, match="without a finish_reason") as caught:
+        async with make_client(FakeAPI(sse_response(body))).stream_chat(request()) as stream:
+            async for delta in stream:
+                seen.append(delta.content)
+    assert seen == ["Ta"] and caught.value.retryable
+    assert stream.done  # read to the end: the connection is reusable
+
+
+@pytest.mark.parametrize(("base", "rewarmed"), [(BASE, True), ("http://127.0.0.1:8080/v1", False)])
+async def test_an_early_close_rewarms_only_over_tls(
+    make_client: Callable[..., ProviderClient], base: str, rewarmed: bool
+) -> None:
+    api = FakeAPI(
+        sse_response(Body([event(chunk("a"))], then="hang")), httpx.Response(200, json={})
+    )
+    async with make_client(api, base=base).stream_chat(request()) as stream:
+        async for _ in stream:
+            break
+    await asyncio.sleep(0.3)
+    assert [r.method for r in api.requests] == ["POST", "GET"] if rewarmed else ["POST"]
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from grok_lsp.emulator import completer, faults, responses, wire
+from grok_lsp.emulator import completer, faults, local_server, responses, wire
 from grok_lsp.emulator.cache import PrefixCache
 from grok_lsp.emulator.config import EmulatorConfig
 from grok_lsp.emulator.faults import Fault, FaultQueue, error_response
@@ -147,6 +147,8 @@ class _Emulator:
             return faults.model_not_found(model)
         if messages is None:
             return error_response(400, "`messages` must be a non-empty list of objects.")
+        if cfg.strict_roles and not local_server.roles_alternate(messages):
+            return local_server.roles_refused()
         if model in wire.CODE_MODELS:
             for name in wire.UNSUPPORTED_BY_CODE_MODELS:
                 if body.get(name) is not None:
@@ -202,7 +204,14 @@ class _Emulator:
             if api == "responses":
                 steps, ending = responses.stream_steps(gen, first, interval, fault)
             else:
-                steps, ending = wire.stream_steps(gen, first, interval, include_usage, fault)
+                steps, ending = wire.stream_steps(
+                    gen,
+                    first,
+                    interval,
+                    include_usage and cfg.send_usage,
+                    fault,
+                    cfg.ping_every_tokens,
+                )
             return PacedResponse(steps, ending, media_type="text/event-stream", on_finish=on_finish)
         count = len(kept_reasoning) + len(kept_output)
         whole = responses.completion_steps if api == "responses" else wire.completion_steps

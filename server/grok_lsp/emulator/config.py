@@ -43,6 +43,12 @@ class EmulatorConfig(BaseModel):
     overshoot_lines: int = Field(default=0, ge=0)
     """Lines a chatty model writes past what the cursor needed (the source's next lines)."""
     """Most lines an inline completion spans when the context calls for a block."""
+    strict_roles: bool = False
+    """Refuse, with a 400, messages whose roles do not alternate (see `local_server.py`)."""
+    send_usage: bool = True
+    """False: no usage chunk even when `stream_options.include_usage` asks for it."""
+    ping_every_tokens: int = Field(default=0, ge=0)
+    """An SSE comment line (`: ping`) before every this-many-th streamed token; 0 for none."""
     require_api_key: str | None = Field(default=None, repr=False)
     """None accepts any key or none; otherwise a missing key is 401, a different one 400."""
 

@@ -2,8 +2,8 @@
 
 `POST /emulator/faults {"kind": "rate_limit", "count": 2, "retryAfter": 2}` queues a fault; the
 queue is first in, first out, and a fault with `count: N` is served to N requests in a row.
-HTTP faults answer with an error status; stream faults (`cut_stream`, `malformed`,
-`bad_json_content`, `hang`) change what a successful response carries.
+HTTP faults answer with an error status; stream faults (`cut_stream`, `interrupted`,
+`malformed`, `bad_json_content`, `hang`) change what a successful response carries.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ FaultKind = Literal[
     "server_error",
     "unavailable",
     "cut_stream",
+    "interrupted",
     "malformed",
     "bad_json_content",
     "hang",
@@ -57,7 +58,8 @@ class Fault(BaseModel):
     retry_after: float | None = Field(default=None, ge=0)
     """Seconds for a `retry-after` header (rate_limit, unavailable); none when absent."""
     after_tokens: int = Field(default=0, ge=0)
-    """Content tokens sent before `cut_stream` cuts or `malformed` garbles the stream."""
+    """Content tokens sent before `cut_stream` cuts, `interrupted` ends or `malformed` garbles
+    the stream."""
     shape: ErrorShape = "xai"
 
 

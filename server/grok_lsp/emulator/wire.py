@@ -27,6 +27,7 @@ CODE_MODELS = frozenset({"grok-code-fast-1", "grok-build-0.1"})
 UNSUPPORTED_BY_CODE_MODELS = ("stop", "presence_penalty", "frequency_penalty", "reasoning_effort")
 FINGERPRINT = "fp_emulator"
 DONE = b"data: [DONE]\n\n"
+PING = b": ping\n\n"  # an SSE comment: no event, only bytes that keep the connection busy
 Ending = Literal["done", "cut", "hang"]
 API = Literal["chat", "responses"]
 
@@ -112,9 +113,15 @@ def _chunk(gen: Generation, choices: list[dict[str, Any]], **extra: Any) -> dict
 
 
 def stream_steps(
-    gen: Generation, first: float, interval: float, include_usage: bool, fault: Fault | None
+    gen: Generation,
+    first: float,
+    interval: float,
+    include_usage: bool,
+    fault: Fault | None,
+    ping_every: int = 0,
 ) -> tuple[list[Step], Ending]:
-    """The SSE events of a streamed answer, timed, with a stream fault applied."""
+    """The SSE events of a streamed answer, timed, with a stream fault applied; `ping_every`
+    tokens, an SSE comment line first (as servers send to keep a slow stream open)."""
     if fault is not None and fault.kind == "hang":
         return [], "hang"
     tokens: list[tuple[Literal["reasoning", "content"], str]] = [
@@ -128,12 +135,18 @@ def stream_steps(
             delta["role"] = "assistant"
         choice = {"index": 0, "delta": delta}
         token: Literal["reasoning", "content"] | None = kind if text else None
-        steps.append(Step(first if i == 0 else interval, sse(_chunk(gen, [choice])), token))
-    if fault is not None and fault.kind in ("cut_stream", "malformed"):
+        delay = first if i == 0 else interval
+        if ping_every and i % ping_every == 0:
+            steps.append(Step(delay, PING))
+            delay = 0.0
+        steps.append(Step(delay, sse(_chunk(gen, [choice])), token))
+    if fault is not None and fault.kind in ("cut_stream", "interrupted", "malformed"):
         content_at = [i for i, step in enumerate(steps) if step.token == "content"]
         at = content_at[fault.after_tokens] if fault.after_tokens < len(content_at) else len(steps)
         if fault.kind == "cut_stream":
             return steps[:at], "cut"
+        if fault.kind == "interrupted":  # llama-cpp-python, interrupted by another request
+            return [*steps[:at], Step(0.0, DONE)], "done"
         steps.insert(at, Step(0.0, b'data: {"id": "' + gen.id.encode() + b'", "choices": [\n\n'))
     finish = {"index": 0, "delta": {}, "finish_reason": gen.finish_reason}
     steps.append(Step(0.0, sse(_chunk(gen, [finish]))))

@@ -103,7 +103,10 @@ class ProviderClient:
     early (encode/httpcore#943, #1022), so the server would go on generating, and billing, every
     cancelled suggestion. Over HTTP/1.1 an early close drops the connection, which the server
     sees at once; a spare connection is then re-opened in the background (`warm_up`) so the
-    next keystroke does not pay for a TLS handshake.
+    next keystroke does not pay for a TLS handshake. Only over TLS: a plain-http server is
+    local or near, where a connection costs one round trip, and it may have a single slot that
+    any request interrupts (llama-cpp-python's `interrupt_requests` ends the running stream
+    when the re-warm's `GET /models` arrives).
     """
 
     def __init__(
@@ -123,8 +126,14 @@ class ProviderClient:
         # The model the API last echoed for each model asked for (the retired grok-code-fast-1
         # is served by grok-4.3), which decides whether `reasoning_effort` is sent.
         self._served_by: dict[str, str] = {}
+        self._rewarms = httpx.URL(self._base_url).scheme == "https"
         self._api_key = (api_key or "").strip() or None
         self._rewarming: set[asyncio.Task[None]] = set()
+        # A `GET /models` and a stream are never in flight together: on a single-slot server
+        # (llama-cpp-python) a request that arrives while a stream runs ends that stream, as the
+        # start-up check did to the first completion. Streams may overlap one another.
+        self._turns = asyncio.Condition()
+        self._in_flight = {"stream": 0, "side": 0}
         self._client = httpx.AsyncClient(
             timeout=timeout,
             http2=http2,
@@ -141,7 +150,8 @@ class ProviderClient:
     async def warm_up(self) -> None:
         """Open the pooled connection (TLS, ALPN) before it is needed. Never raises."""
         try:
-            response = await self._client.get(f"{self._base_url}/models", headers=self._auth())
+            async with self._turn("side"):
+                response = await self._client.get(f"{self._base_url}/models", headers=self._auth())
         except (ProviderError, httpx.HTTPError) as exc:
             logger.debug(
                 "warm-up failed: %s", redact(f"{type(exc).__name__}: {exc}", self._api_key)
@@ -152,7 +162,8 @@ class ProviderClient:
     async def list_models(self) -> list[str]:
         """The ids served at GET {base}/models."""
         try:
-            response = await self._client.get(f"{self._base_url}/models", headers=self._auth())
+            async with self._turn("side"):
+                response = await self._client.get(f"{self._base_url}/models", headers=self._auth())
         except httpx.TransportError as exc:
             raise error_from_transport(
                 exc, self._api_key, mid_stream=False, proxy=self._proxy
@@ -191,36 +202,42 @@ class ProviderClient:
         url = f"{self._base_url}/{self._wire.path}"
         body = self._wire.body(self._with_accepted_effort(request))
         http_request = self._client.build_request("POST", url, json=body, headers=headers)
-        try:
-            response = await self._client.send(http_request, stream=True)
-        except httpx.TransportError as exc:
-            raise error_from_transport(
-                exc, self._api_key, mid_stream=False, proxy=self._proxy
-            ) from None
-        stream: ChatStream | None = None
-        try:
-            logger.debug(
-                "chat: HTTP %s over %s, model=%s conv=%s",
-                response.status_code,
-                response.http_version,
-                request.model,
-                request.conv_id,
-            )
-            if not response.is_success:
-                raise error_from_response(
+        async with self._turn("stream"):
+            try:
+                response = await self._client.send(http_request, stream=True)
+            except httpx.TransportError as exc:
+                raise error_from_transport(
+                    exc, self._api_key, mid_stream=False, proxy=self._proxy
+                ) from None
+            stream: ChatStream | None = None
+            try:
+                logger.debug(
+                    "chat: HTTP %s over %s, model=%s conv=%s",
                     response.status_code,
-                    response.headers,
-                    await _read(response),
-                    secret=self._api_key,
+                    response.http_version,
+                    request.model,
+                    request.conv_id,
                 )
-            stream = ChatStream(response, self._api_key, self._wire.parse)
-            yield stream
-        finally:
-            await response.aclose()
-            if stream is not None and stream.model is not None:
-                self._served_by[request.model] = stream.model
-            if stream is not None and not stream.done and not self._client.is_closed:
-                self._rewarm()  # closed before the end: that connection is gone
+                if not response.is_success:
+                    raise error_from_response(
+                        response.status_code,
+                        response.headers,
+                        await _read(response),
+                        secret=self._api_key,
+                    )
+                stream = ChatStream(response, self._api_key, self._wire.parse)
+                yield stream
+            finally:
+                await response.aclose()
+                if stream is not None and stream.model is not None:
+                    self._served_by[request.model] = stream.model
+                if (
+                    stream is not None
+                    and not stream.done
+                    and self._rewarms
+                    and not self._client.is_closed
+                ):
+                    self._rewarm()  # closed before the end: that connection is gone
 
     def _with_accepted_effort(self, request: ChatRequest) -> ChatRequest:
         served = self._served_by.get(request.model)
@@ -240,6 +257,20 @@ class ProviderClient:
         task = asyncio.ensure_future(self.warm_up())
         self._rewarming.add(task)
         task.add_done_callback(self._rewarming.discard)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, kind: str) -> AsyncIterator[None]:
+        """Wait until no request of the other kind is in flight, then count this one."""
+        other = "side" if kind == "stream" else "stream"
+        async with self._turns:
+            await self._turns.wait_for(lambda: not self._in_flight[other])
+            self._in_flight[kind] += 1
+        try:
+            yield
+        finally:
+            async with self._turns:
+                self._in_flight[kind] -= 1
+                self._turns.notify_all()
 
     def _auth(self) -> dict[str, str]:
         if self._api_key is None:

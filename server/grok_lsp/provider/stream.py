@@ -28,7 +28,9 @@ class ChatStream:
     Responses API `response.completed`, which sets finish_reason).
 
     `usage` is the last usage seen, `model` the last model echoed, `done` becomes True at
-    `[DONE]` or at a finish_reason. A body that ends before either raises StreamInterruptedError.
+    `[DONE]` or at a finish_reason. A body that ends before either raises StreamInterruptedError,
+    and so does `[DONE]` before any finish_reason: llama-cpp-python ends a stream that way when
+    another request interrupts it, and the text so far is a fragment, not an answer.
     """
 
     def __init__(
@@ -57,8 +59,13 @@ class ChatStream:
                 chunk = await anext(body, None)
                 for event in decoder.feed(chunk) if chunk is not None else decoder.close():
                     if event.data == "[DONE]":
-                        self.done = True
+                        finished, self.done = self.done, True
                         await _drain(body)
+                        if not finished:
+                            raise StreamInterruptedError(
+                                "the server ended the stream without a finish_reason (another "
+                                "request may have interrupted it on a single-slot server)"
+                            )
                         return
                     yield self._record(self._parse(event.data, secret=self._secret))
                 if chunk is None:
