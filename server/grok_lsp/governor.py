@@ -1,10 +1,12 @@
 """The cost governor: when an automatic completion may go upstream at all.
 
-Explicit requests (the user asked) pass unless the circuit is open. Automatic ones must also
-fit under the per-minute cap and the daily spend ceiling, and only go out when the text
-changed since the last request for that document (opening or scrolling a file costs nothing).
-A rate limit opens a short circuit: completions are dropped until it closes, with the API's
-`retry-after` when it sent one, else a doubling backoff.
+Explicit requests (the user asked) always pass. Automatic ones must fit under the per-minute
+cap and the daily spend ceiling, and only go out when the text changed since the last request
+for that document (opening or scrolling a file costs nothing). A rate limit opens a short
+circuit: automatic completions are dropped until it closes, with the API's `retry-after` when it
+sent one, else a doubling backoff, never longer than `MAX_PAUSE_S` (a `retry-after` of
+999999999, an HTTP date far ahead, or milliseconds sent as seconds would pause for days). An
+explicit request, or a settings change (`close_circuit`), tries again at once.
 
 Today's spend is saved to a small file, at most every `SAVE_EVERY_S` (a write on every answer
 cost about 0.5 ms of its path) and when the server stops. A save adds what this server spent
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 60.0
+MAX_PAUSE_S = 300.0
 SAVE_EVERY_S = 5.0
 
 Later = Callable[[float, Callable[[], None]], object]
@@ -64,16 +67,22 @@ class Governor:
     # the circuit breaker ----------------------------------------------------------------------
     def rate_limited(self, retry_after: float | None) -> float:
         """Open the circuit; returns for how many seconds."""
-        wait = retry_after if retry_after is not None else self._backoff
+        wait = min(retry_after if retry_after is not None else self._backoff, MAX_PAUSE_S)
         self._backoff = min(self._backoff * 2, BACKOFF_MAX_S)
         self._open_until = self._clock() + wait
         return wait
 
-    def succeeded(self) -> None:
-        self._backoff = BACKOFF_START_S
-
     def circuit_open(self) -> bool:
         return self._clock() < self._open_until
+
+    def paused_for(self) -> float:
+        """Seconds until the circuit closes (0 when it is closed)."""
+        return max(0.0, self._open_until - self._clock())
+
+    def close_circuit(self) -> None:
+        """A request succeeded, or the settings changed: the backoff starts again."""
+        self._open_until = 0.0
+        self._backoff = BACKOFF_START_S
 
     # automatic requests -----------------------------------------------------------------------
     def refusal(
@@ -85,9 +94,9 @@ class Governor:
         daily_usd: float | None,
     ) -> Refusal | None:
         """Why this request may not go upstream now, or None if it may (and is counted)."""
-        if self.circuit_open():
-            return Refusal("circuit", "rate limited: waiting for the API's limit to reset")
         if automatic:
+            if self.circuit_open():
+                return Refusal("circuit", "rate limited: waiting for the API's limit to reset")
             if version is not None and self._last_version.get(uri, -1) == version:
                 return Refusal("unchanged", "nothing typed since the last request")
             now = self._clock()

@@ -4,6 +4,10 @@ In order: a typeahead hit (the user typed what a finished suggestion predicted) 
 an upstream stream already in flight for the document is joined while what the user typed since
 still agrees with what it has streamed (dedupe is the case where nothing was typed); otherwise an
 automatic trigger waits out the debounce and a new stream starts, and the old one is closed.
+A stream that has said nothing agrees with everything, so it is joined only for `SILENT_JOIN_S`;
+and a joined answer that does not fit what was typed since is not the end: it is asked afresh.
+Each stream must be whole within its deadline (`completion.timeoutMs`), however the upstream
+drips, pings or sends empty deltas.
 A stream stops as soon as its `StopRule` says the suggestion is complete. Streams outlive the
 editor request that started them (the editor cancels on every keystroke), so the next keystroke
 can still use them; a stream that no longer fits what the user typed is closed at once.
@@ -21,6 +25,7 @@ from grok_lsp.metrics import Metrics
 from grok_lsp.postprocess import CursorContext, StopRule, finish
 from grok_lsp.prompt import CHARS_PER_TOKEN, Message
 from grok_lsp.provider.client import ChatRequest, ProviderClient
+from grok_lsp.provider.errors import ProviderTimeoutError
 from grok_lsp.provider.usage import Usage
 
 log = logging.getLogger(__name__)
@@ -30,6 +35,9 @@ _TYPEAHEAD_ENTRIES = 4  # finished suggestions remembered per document
 # A stream whose editor requests were all cancelled lives this long for the next keystroke to
 # adopt; VS Code cancels and re-asks on every keystroke, well within it.
 ORPHAN_GRACE_S = 0.5
+# A stream silent for longer has been joined by keystrokes it knows nothing of (on a slow
+# server, nine joined one request made for the first key): past this, ask for what is typed.
+SILENT_JOIN_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +87,11 @@ class _Stream:
     rule: StopRule
     task: asyncio.Task[str] = field(init=False)
     waiters: int = 0
+    started: float = field(default_factory=time.monotonic)
 
     def agrees(self, typed: str) -> bool:
+        if not self.rule.text and typed and time.monotonic() - self.started > SILENT_JOIN_S:
+            return False
         streamed = self.rule.cut()
         return streamed.startswith(typed) or typed.startswith(streamed)
 
@@ -129,6 +140,7 @@ class Pipeline:
         query: Query,
         build_request: Callable[[], tuple[list[Message], ChatRequest]],
         debounce_s: float,
+        deadline_s: float,
     ) -> str | None:
         if (hit := self._from_typeahead(query)) is not None:
             self._metrics.typeahead_hits += 1
@@ -138,8 +150,12 @@ class Pipeline:
             typed = stream.anchor.typed_since(query)
             if typed is not None and stream.agrees(typed):
                 self._metrics.shared_streams += 1
-                return remaining(await self._wait(stream), typed)
-            self._close(stream)
+                rest = remaining(await self._wait(stream), typed)
+                if rest is not None or not typed:
+                    return rest
+                # It answered the place it was asked for, not what was typed since: ask again.
+            else:
+                self._close(stream)
         # After an accepted suggestion the user waits for the next one: ask at once.
         if query.automatic and debounce_s > 0 and not self._accepted(query):
             await asyncio.sleep(debounce_s)  # a newer keystroke cancels this request here
@@ -148,7 +164,7 @@ class Pipeline:
             return None
         messages, request = build_request()
         stream = _Stream(Anchor.of(query), StopRule(query.context))
-        stream.task = asyncio.create_task(self._run(stream, query, messages, request))
+        stream.task = asyncio.create_task(self._run(stream, query, messages, request, deadline_s))
         stream.task.add_done_callback(self._finished)
         self._streams[query.uri] = stream
         suggestion = await self._wait(stream)
@@ -203,7 +219,12 @@ class Pipeline:
             log.debug("completion stream failed: %s", task.exception())
 
     async def _run(
-        self, stream: _Stream, query: Query, messages: list[Message], request: ChatRequest
+        self,
+        stream: _Stream,
+        query: Query,
+        messages: list[Message],
+        request: ChatRequest,
+        deadline_s: float,
     ) -> str:
         self._on_busy(True)
         self._metrics.upstream_requests += 1
@@ -211,7 +232,8 @@ class Pipeline:
         usage: Usage | None = None
         model: str | None = None
         try:
-            async with self._client().stream_chat(request) as chat:
+            # httpx's timeout is between bytes: a drip, pings or empty deltas never trip it.
+            async with asyncio.timeout(deadline_s), self._client().stream_chat(request) as chat:
                 async for delta in chat:
                     if not delta.content:
                         continue
@@ -221,6 +243,8 @@ class Pipeline:
                     if stream.rule.feed(delta.content):
                         break
                 usage, model = chat.usage, chat.model
+        except TimeoutError:
+            raise ProviderTimeoutError(f"no whole suggestion within {deadline_s:g} s") from None
         finally:
             # Closed before the final chunk, the API still bills the prompt: pass an estimate.
             chars = sum(len(message["content"]) for message in messages)

@@ -1,9 +1,12 @@
 """pygls's JSON-RPC protocol with the fixes grok-lsp needs: requests it would never answer,
-futures it would never release, and routine cancels it would log as warnings."""
+futures it would never release, routine cancels it would log as warnings, and the lifecycle
+the LSP spec sets (-32002 before `initialize`, one `initialize`, InvalidRequest after
+`shutdown`)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -18,6 +21,59 @@ class LenientProtocol(LanguageServerProtocol):
     """JSON-RPC allows a request without `params`; pygls would never answer it. Nor would it
     answer a request whose params do not validate (a negative position, say): it logs the
     failure and the client waits forever. Such a request gets its error response here."""
+
+    _initialize_seen = False
+
+    def receive(self, body: bytes) -> None:
+        """One frame's body (framing.py): a message, or an error answer where an id can be read
+        (-32700 for what is not UTF-8 JSON, -32600 for a batch or a message without
+        `"jsonrpc": "2.0"`). Never raises but to exit."""
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError too
+            self._refuse(_readable(body), t.ErrorCodes.ParseError, "the body is not UTF-8 JSON")
+            return
+        for item in data if isinstance(data, list) else [data]:
+            if not isinstance(item, dict) or item.get("jsonrpc") != "2.0":
+                what = "a batch" if isinstance(data, list) else 'a message without "jsonrpc": "2.0"'
+                self._refuse(item, t.ErrorCodes.InvalidRequest, f"{what} is not served")
+                continue
+            try:
+                self.handle_message(self.structure_message(item))
+            except Exception:  # pygls logged it, and answered where it could
+                log.debug("a message could not be handled", exc_info=True)
+
+    def _refuse(self, message: object, code: int, reason: str) -> None:
+        log.warning("refused: %s", reason)
+        msg_id = message.get("id") if isinstance(message, dict) else None
+        if isinstance(msg_id, bool) or not isinstance(msg_id, int | str):
+            msg_id = None  # JSON-RPC: the error is then answered with a null id
+        self._send_response(msg_id, error=t.ResponseError(code=code, message=reason))  # type: ignore[arg-type]  # null is JSON-RPC's id for these
+
+    def handle_message(self, message: Any) -> None:
+        method = getattr(message, "method", None)
+        is_request = method is not None and getattr(message, "id", None) is not None
+        refusal = self._lifecycle_refusal(method) if method is not None else None
+        if refusal is None:
+            if method == t.INITIALIZE:
+                self._initialize_seen = True
+            super().handle_message(message)
+        elif is_request:
+            code, reason = refusal
+            self._send_response(message.id, error=t.ResponseError(code=code, message=reason))
+        else:
+            log.debug("notification %s dropped: %s", method, refusal[1])
+
+    def _lifecycle_refusal(self, method: str) -> tuple[int, str] | None:
+        if method == t.EXIT:
+            return None
+        if self._shutdown:
+            return t.ErrorCodes.InvalidRequest, f"{method} after shutdown"
+        if method == t.INITIALIZE and self._initialize_seen:
+            return t.ErrorCodes.InvalidRequest, "the server is already initialized"
+        if not self._initialize_seen and method != t.INITIALIZE:
+            return t.ErrorCodes.ServerNotInitialized, f"{method} before initialize"
+        return None
 
     def structure_message(self, data: Any) -> Any:
         if isinstance(data, dict) and "method" in data and "params" not in data:
@@ -63,3 +119,11 @@ class LenientProtocol(LanguageServerProtocol):
             log.debug("cancel for request %s, already answered", msg_id)
             return
         super()._handle_cancel_notification(msg_id)
+
+
+def _readable(body: bytes) -> object:
+    """What can still be read of a body that is not UTF-8 (to find its id), else None."""
+    try:
+        return json.loads(body.decode("utf-8", "replace"))
+    except ValueError:
+        return None

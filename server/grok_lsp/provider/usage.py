@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 _TICKS_PER_USD = 10_000_000_000
+# Beyond these a number is not a count but a broken or hostile upstream (10**400 once failed
+# every request with OverflowError): no context holds a billion tokens, no request costs $1000.
+MAX_TOKENS = 10**9
+MAX_TICKS = 1000 * _TICKS_PER_USD
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +30,17 @@ class Usage:
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Usage:
-        """Read a `usage` object; missing, null or mistyped fields count as 0 (cost as None)."""
+        """Read a `usage` object; missing, null, mistyped, negative or absurd fields count as 0
+        (cost as None), and cached tokens as no more than the prompt's."""
+        prompt = _count(_get(obj, "prompt_tokens"), MAX_TOKENS) or 0
+        cached = _count(_get(obj, "prompt_tokens_details", "cached_tokens"), MAX_TOKENS) or 0
+        reasoning = _get(obj, "completion_tokens_details", "reasoning_tokens")
         return cls(
-            prompt_tokens=_int(_get(obj, "prompt_tokens")) or 0,
-            cached_tokens=_int(_get(obj, "prompt_tokens_details", "cached_tokens")) or 0,
-            completion_tokens=_int(_get(obj, "completion_tokens")) or 0,
-            reasoning_tokens=_int(_get(obj, "completion_tokens_details", "reasoning_tokens")) or 0,
-            cost_in_usd_ticks=_int(_get(obj, "cost_in_usd_ticks")),
+            prompt_tokens=prompt,
+            cached_tokens=min(cached, prompt),
+            completion_tokens=_count(_get(obj, "completion_tokens"), MAX_TOKENS) or 0,
+            reasoning_tokens=_count(reasoning, MAX_TOKENS) or 0,
+            cost_in_usd_ticks=_count(_get(obj, "cost_in_usd_ticks"), MAX_TICKS),
         )
 
     @property
@@ -56,6 +64,8 @@ def _get(obj: object, *path: str) -> object:
     return obj
 
 
-def _int(value: object) -> int | None:
+def _count(value: object, most: int) -> int | None:
     # bool is an int subclass; a JSON true is not a count.
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most:
+        return value
+    return None
