@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 from cattrs import Converter
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import register_lsp_features
@@ -180,6 +181,7 @@ class GrokClient(LanguageClient):
         self.initialize_result: t.InitializeResult | None = None
         self.statuses: list[Any] = []
         self.applied_edits: list[t.WorkspaceEdit] = []
+        self.declines_edits = False  # answer `workspace/applyEdit` with an error, as eglot does
 
     @property
     def server_capabilities(self) -> t.ServerCapabilities:
@@ -198,6 +200,8 @@ def make_client() -> GrokClient:
 
     @client.feature(t.WORKSPACE_APPLY_EDIT)  # type: ignore[untyped-decorator]
     def apply_edit(params: t.ApplyWorkspaceEditParams) -> t.ApplyWorkspaceEditResult:
+        if client.declines_edits:
+            raise JsonRpcException("the user declined the edit", code=-32803)
         client.applied_edits.append(params.edit)
         return t.ApplyWorkspaceEditResult(applied=True)
 

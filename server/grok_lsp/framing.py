@@ -56,13 +56,13 @@ class FrameSplitter:
             if end < 0:
                 if len(buffer) > self._max_header:
                     log.warning("dropped %d bytes that are no LSP header", len(buffer))
-                    self._skip_to_header(len(buffer) - _MARKER_CHARS)
+                    self._skip_to_header()
                 return None
             start = end + len(_HEADER_END)
             length = _content_length(bytes(buffer[:end]))
             if length is None:
                 log.warning("a frame header without a valid Content-Length: %r", _shown(buffer))
-                self._skip_to_header(start)
+                self._skip_to_header()
                 continue
             if length > self._max_frame:
                 log.warning(
@@ -70,7 +70,7 @@ class FrameSplitter:
                     length,
                     self._max_frame,
                 )
-                self._skip_to_header(start)
+                self._skip_to_header()
                 continue
             if len(buffer) - start >= length:
                 if _aligned(buffer, start + length) or _is_json(buffer[start : start + length]):
@@ -110,9 +110,11 @@ class FrameSplitter:
         self._scanned = 0
         return body
 
-    def _skip_to_header(self, start: int) -> None:
-        found = _MARKER.search(self._buffer, max(start, 0))
-        del self._buffer[: found.start() if found else max(start, 0)]
+    def _skip_to_header(self) -> None:
+        """Drop what comes before the next `Content-Length:` after the buffer's first byte;
+        without one, keep only what could be the start of one."""
+        found = _MARKER.search(self._buffer, 1)
+        del self._buffer[: found.start() if found else max(1, len(self._buffer) - _MARKER_CHARS)]
         self._scanned = 0
 
 

@@ -33,15 +33,20 @@ class LenientProtocol(LanguageServerProtocol):
         except ValueError:  # UnicodeDecodeError too
             self._refuse(_readable(body), t.ErrorCodes.ParseError, "the body is not UTF-8 JSON")
             return
-        for item in data if isinstance(data, list) else [data]:
-            if not isinstance(item, dict) or item.get("jsonrpc") != "2.0":
-                what = "a batch" if isinstance(data, list) else 'a message without "jsonrpc": "2.0"'
-                self._refuse(item, t.ErrorCodes.InvalidRequest, f"{what} is not served")
-                continue
-            try:
-                self.handle_message(self.structure_message(item))
-            except Exception:  # pygls logged it, and answered where it could
-                log.debug("a message could not be handled", exc_info=True)
+        if isinstance(data, list):  # a batch: each request in it is answered, with a refusal
+            for item in data:
+                self._refuse(item, t.ErrorCodes.InvalidRequest, "batches are not served")
+            return
+        if not isinstance(data, dict) or data.get("jsonrpc") != "2.0":
+            reason = 'a message without "jsonrpc": "2.0"'
+            self._refuse(data, t.ErrorCodes.InvalidRequest, reason)
+            return
+        try:
+            self.handle_message(self.structure_message(data))
+        except JsonRpcException:  # params that do not validate: answered already
+            log.debug("a message could not be structured", exc_info=True)
+        except Exception:
+            log.exception("a message could not be handled")
 
     def _refuse(self, message: object, code: int, reason: str) -> None:
         log.warning("refused: %s", reason)

@@ -243,6 +243,27 @@ async def test_clients_without_resolve_get_a_command_that_applies_the_edit(
     assert apply(SOURCE, edit) == SOURCE.replace("import os\n", "")
 
 
+async def test_an_edit_the_editor_declines_is_not_applied_quietly(
+    start_client: StartClient, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "grok.log"
+    client = await start_client(
+        capabilities=client_capabilities("emacs"), args=["--log-file", str(log_file)]
+    )
+    client.declines_edits = True
+    uri = open_document(client, SOURCE)
+    fix = titled(await actions_at(client, uri, F401), "Grok: fix")
+    assert fix.command is not None
+    await client.workspace_execute_command_async(
+        t.ExecuteCommandParams(fix.command.command, fix.command.arguments)
+    )
+    await asyncio.sleep(0.2)
+    assert not client.applied_edits and not client.messages
+    logged = log_file.read_text()
+    assert "did not apply the edit" in logged
+    assert "Traceback" not in logged and "ERROR" not in logged
+
+
 RUFF_CASES = {
     "unused_import.py": (
         "import json\nimport os\n\nprint(os.getcwd())\n",

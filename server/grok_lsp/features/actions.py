@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
 
 from grok_lsp import textpos
 from grok_lsp.actionprompt import REFACTORS, edit_task
@@ -124,9 +125,13 @@ def register(server: GrokServer) -> None:
     async def apply_action(ls: GrokServer, data: dict[str, Any]) -> None:
         edit = await compute_edit(ls, data)
         if edit is not None:
-            result = await ls.workspace_apply_edit_async(
-                t.ApplyWorkspaceEditParams(edit=edit, label="Grok")
-            )
+            try:
+                result = await ls.workspace_apply_edit_async(
+                    t.ApplyWorkspaceEditParams(edit=edit, label="Grok")
+                )
+            except JsonRpcException as error:  # eglot answers so when the user declines it
+                log.info("the editor did not apply the edit: %s", error.message)
+                return
             if not result.applied:
                 ls.notify_user(
                     f"grok-lsp: the editor did not apply the edit ({result.failure_reason})"
