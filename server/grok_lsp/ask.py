@@ -2,7 +2,8 @@
 
 Unlike completions, a code action is something the user asked for and waits on, so retryable
 failures (rate limits, 5xx, timeouts, cut streams) are retried a few times, honouring
-`retry-after`; the editor shows work-done progress with the reasoning so far.
+`retry-after`; the editor shows work-done progress with the latest words of the reasoning the
+model streams (`reasoning_content`), with its length.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 RETRIES = 2
 MAX_BACKOFF_S = 8.0
+REASONING_SHOWN = 80  # the latest characters of the reasoning, on one line
 
 
 class Progress:
@@ -48,11 +50,16 @@ class Progress:
             self._ls.work_done_progress.begin(self._token, begin)
         return self
 
-    def reasoning(self, chars: int) -> None:
+    def reasoning(self, chars: int, latest: str) -> None:
+        """`chars` of reasoning so far, ending with `latest`."""
         tokens = chars // CHARS_PER_TOKEN
         if self._token is not None and tokens >= self._reported + 20:  # not one message a token
             self._reported = tokens
-            report = t.WorkDoneProgressReport(message=f"thinking… ~{tokens} reasoning tokens")
+            words = " ".join(latest.split())
+            if len(words) > REASONING_SHOWN:
+                words = "…" + words[-REASONING_SHOWN:].partition(" ")[2]
+            message = f"thinking (~{tokens} reasoning tokens): {words}"
+            report = t.WorkDoneProgressReport(message=message)
             self._ls.work_done_progress.report(self._token, report)
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -88,14 +95,16 @@ async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress
 
 async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
     content: list[str] = []
-    reasoning = 0
+    reasoning, latest = 0, ""
     usage = model = None
     try:
         async with ls.provider().stream_chat(request) as chat:
             async for delta in chat:
                 content.append(delta.content)
-                reasoning += len(delta.reasoning)
-                progress.reasoning(reasoning)
+                if delta.reasoning:
+                    reasoning += len(delta.reasoning)
+                    latest = (latest + delta.reasoning)[-2 * REASONING_SHOWN :]
+                    progress.reasoning(reasoning, latest)
             usage, model = chat.usage, chat.model
     finally:
         chars = sum(len(message["content"]) for message in request.messages)
