@@ -107,6 +107,14 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def peak_rss_kb(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
 def tcp_connections(pid: int, port: int) -> Counter[str]:
     """The TCP sockets process `pid` holds to `port`, counted by state (ESTABLISHED, ...).
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import zlib
 from email.utils import formatdate
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +15,8 @@ from lsprotocol import types as t
 from tests.conftest import GrokClient, StartClient, open_document, server_stats
 from tests.e2e.test_bad_input import change
 from tests.e2e.test_inline import PARTIAL, inline_params, inserted
-from tests.hostile import (
+
+from hostile import (
     SSE_HEAD,
     HostileUpstream,
     Reply,
@@ -25,9 +24,11 @@ from tests.hostile import (
     answer,
     chunk,
     endless,
-    head,
+    gzip_bomb,
     json_reply,
+    raw_reply,
 )
+from soak import peak_rss_kb
 
 # Whatever the upstream does, the answer comes well within this (a test bound, not a speed
 # claim: the deadlines below are 1.5 s).
@@ -50,9 +51,7 @@ async def ask(client: GrokClient, uri: str, line: int = 1, character: int = 23) 
 def peak_rss_mb(client: GrokClient) -> float:
     """The server process's peak resident memory (VmHWM), in MB."""
     assert client._server is not None
-    status = Path(f"/proc/{client._server.pid}/status").read_text()
-    [line] = [line for line in status.splitlines() if line.startswith("VmHWM:")]
-    return int(line.split()[1]) / 1024
+    return peak_rss_kb(client._server.pid) / 1024
 
 
 # -- 7: a deadline for the whole answer -------------------------------------------------------
@@ -141,20 +140,6 @@ async def test_an_endless_sse_line_is_cut_in_bounded_memory(start_client: StartC
 
 
 # -- 9: bodies read as a bounded prefix ---------------------------------------------------------
-def gzip_bomb(inflated_mb: int) -> bytes:
-    """`inflated_mb` MB of spaces as gzip: about 1/1000 of that on the wire."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    block = b" " * 1_000_000
-    return b"".join(compressor.compress(block) for _ in range(inflated_mb)) + compressor.flush()
-
-
-def raw_reply(status: int, body: bytes, **headers: str) -> Reply:
-    async def reply(seen: Seen, writer: asyncio.StreamWriter) -> None:
-        writer.write(head(status, content_length=str(len(body)), **headers) + body)
-
-    return reply
-
-
 BOMB = gzip_bomb(300)
 
 

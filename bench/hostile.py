@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,22 @@ def json_reply(status: int, payload: Any, **headers: str) -> Reply:
         writer.write(head(status, content_type="application/json", **headers) + body)
 
     return reply
+
+
+def raw_reply(status: int, body: bytes, **headers: str) -> Reply:
+    """`body` as it is (a gzip body stays compressed), with its content-length."""
+
+    async def reply(seen: Seen, writer: asyncio.StreamWriter) -> None:
+        writer.write(head(status, content_length=str(len(body)), **headers) + body)
+
+    return reply
+
+
+def gzip_bomb(inflated_mb: int) -> bytes:
+    """`inflated_mb` MB of spaces as gzip: about 1/1000 of that on the wire."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b" " * 1_000_000
+    return b"".join(compressor.compress(block) for _ in range(inflated_mb)) + compressor.flush()
 
 
 def endless(first: bytes, each: bytes, every_s: float) -> Reply:
