@@ -336,19 +336,8 @@ async def run_scenario(
             if typist.pending is not None and not typist.pending[1].done():
                 client.cancel_request(t.CancelParams(id=typist.pending[0]))
             msg_id += 1
-            params = t.InlineCompletionParams(
-                context=t.InlineCompletionContext(
-                    trigger_kind=t.InlineCompletionTriggerKind.Automatic
-                ),
-                text_document=t.TextDocumentIdentifier(typist.uri),
-                position=position,
-            )
             request_id = f"soak-{msg_id}"
-            future = asyncio.ensure_future(
-                client.protocol.send_request_async(
-                    t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=request_id
-                )
-            )
+            future = send_inline(client, typist.uri, position, request_id, automatic=True)
             future.add_done_callback(functools.partial(settled, time.monotonic()))
             outstanding.add(future)
             typist.pending = (request_id, future)
@@ -362,6 +351,24 @@ async def run_scenario(
     served = await client.protocol.send_request_async("grok/stats", {})
     result.server = {name: getattr(served, name) for name in SERVER_COUNTERS}
     return result
+
+
+def send_inline(
+    client: LanguageClient, uri: str, position: t.Position, request_id: str, *, automatic: bool
+) -> asyncio.Future[Any]:
+    """An inline completion request with its own id (to cancel it by), as a future."""
+    kind = t.InlineCompletionTriggerKind
+    params = t.InlineCompletionParams(
+        context=t.InlineCompletionContext(kind.Automatic if automatic else kind.Invoked),
+        text_document=t.TextDocumentIdentifier(uri),
+        position=position,
+    )
+    future: asyncio.Future[Any] = asyncio.ensure_future(
+        client.protocol.send_request_async(
+            t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=request_id
+        )
+    )
+    return future
 
 
 async def _settle(

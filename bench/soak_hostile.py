@@ -49,7 +49,7 @@ from hostile import (
     json_reply,
     raw_reply,
 )
-from soak import peak_rss_kb, percentile, rss_kb
+from soak import peak_rss_kb, percentile, rss_kb, send_inline
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KEY = "xai-hostileSoakKey0123456789abcdefghijklmnop"
@@ -206,17 +206,9 @@ async def _type(
         if (previous := pending.get(uri)) is not None and not previous[1].done():
             client.cancel_request(t.CancelParams(id=previous[0]))
         line, column = texts[uri].count("\n"), len(texts[uri]) - texts[uri].rfind("\n") - 1
-        params = t.InlineCompletionParams(
-            context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Invoked),
-            text_document=t.TextDocumentIdentifier(uri),
-            position=t.Position(line, column),
-        )
         request_id = f"hostile-{sent}"
-        future = asyncio.ensure_future(
-            client.protocol.send_request_async(
-                t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=request_id
-            )
-        )
+        position = t.Position(line, column)
+        future = send_inline(client, uri, position, request_id, automatic=False)
         future.add_done_callback(functools.partial(settled, time.monotonic()))
         outstanding.add(future)
         pending[uri] = (request_id, future)

@@ -48,6 +48,13 @@ async def ask(client: GrokClient, uri: str, line: int = 1, character: int = 23) 
     return inserted(await asyncio.wait_for(request, ANSWERED_S))
 
 
+async def the_message(client: GrokClient) -> str:
+    """The one message shown (after the notifications sent with the answer arrive)."""
+    await asyncio.sleep(0.1)
+    [message] = [m.message for m in client.messages]
+    return message
+
+
 def peak_rss_mb(client: GrokClient) -> float:
     """The server process's peak resident memory (VmHWM), in MB."""
     assert client._server is not None
@@ -70,8 +77,7 @@ async def test_a_stream_that_never_finishes_is_cut_at_the_deadline(
         client = await start(start_client, upstream, timeoutMs=1500)
         uri = open_document(client, PARTIAL)
         assert await ask(client, uri) == []
-        await asyncio.sleep(0.1)
-        [message] = [m.message for m in client.messages]
+        message = await the_message(client)
         assert "did not answer in time" in message and "1.5 s" in message
         upstream.chat = answer(SUGGESTION)
         assert await ask(client, uri) == [SUGGESTION]
@@ -133,8 +139,7 @@ async def test_an_endless_sse_line_is_cut_in_bounded_memory(start_client: StartC
         client = await start(start_client, upstream, timeoutMs=60000)
         uri = open_document(client, PARTIAL)
         assert await ask(client, uri) == []
-        await asyncio.sleep(0.1)
-        [message] = [m.message for m in client.messages]
+        message = await the_message(client)
         assert "malformed stream" in message and "longer than" in message
         assert peak_rss_mb(client) < 200
 
@@ -149,8 +154,7 @@ async def test_a_huge_error_body_gives_one_short_message(start_client: StartClie
         client = await start(start_client, upstream)
         uri = open_document(client, PARTIAL)
         assert await ask(client, uri) == []
-        await asyncio.sleep(0.1)
-        [message] = [m.message for m in client.messages]
+        message = await the_message(client)
         assert "(HTTP 500)" in message and len(message) < 1000
         said = [m.message for m in client.log_messages] + [json.dumps(client.statuses)]
         assert sum("the request failed because" in text for text in said) == 1  # the log's
@@ -196,8 +200,7 @@ async def test_a_retry_after_date_far_ahead_pauses_for_minutes_and_shows_it(
         client = await start(start_client, upstream)
         uri = open_document(client, PARTIAL)
         assert await ask(client, uri) == []
-        await asyncio.sleep(0.1)
-        [message] = [m.message for m in client.messages]
+        message = await the_message(client)
         assert "resume in 5 min" in message, message
         served = await server_stats(client)
         assert served["state"] == "paused" and 200 < served["rateLimitedForS"] <= 300
