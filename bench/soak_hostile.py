@@ -229,6 +229,7 @@ async def _type(
         "latency_p99_s": percentile(latencies, 0.99),
         "latency_max_s": max(latencies, default=None),
         "rss_start_mb": rss[0] / 1024,
+        "rss_quarter_mb": rss[len(rss) // 4] / 1024,  # after the first rounds of every fault
         "rss_end_mb": rss[-1] / 1024,
         "rss_peak_mb": peak / 1024,
     }
@@ -273,8 +274,8 @@ def markdown(result: dict[str, Any], info: dict[str, Any]) -> str:
             f"{seconds('latency_p50_s')} / {seconds('latency_p99_s')} / {seconds('latency_max_s')}",
         ),
         (
-            "RSS at start / end / peak (VmHWM)",
-            f"{result['rss_start_mb']:.1f} / "
+            "RSS at start / a quarter in / end / peak (VmHWM)",
+            f"{result['rss_start_mb']:.1f} / {result['rss_quarter_mb']:.1f} / "
             f"{result['rss_end_mb']:.1f} / {result['rss_peak_mb']:.1f} MB",
         ),
         ("the API key found in", ", ".join(result["key_found_in"]) or "nothing"),
