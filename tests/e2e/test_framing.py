@@ -126,9 +126,12 @@ async def test_an_impossible_content_length_is_skipped_with_a_log_line(
 
 
 async def test_garbage_between_frames_is_skipped(raw: RawClient) -> None:
+    """Half a megabyte without a line break: no header can be that long."""
     await raw.initialize()
-    raw.write(b"\x00\xffnot a header at all\r\n" * 1000)
+    raw.write(b"\x00\xff not a header at all " * 20000)
     await raw.alive(30)
+    raw.write(b"\r\n".join([b"junk"] * 100) + b"\r\n\r\n")
+    await raw.alive(31)
 
 
 # -- 14: bodies that are not JSON-RPC -----------------------------------------------------------

@@ -127,7 +127,7 @@ async def test_a_stream_silent_past_the_bound_is_not_joined(start_client: StartC
     async with HostileUpstream(slow_then_quick(10)) as upstream:
         client = await start(start_client, upstream)
         uri = open_document(client, PARTIAL)
-        assert await type_xy_and_ask(client, uri, 1.3) == ["z"]
+        assert await type_xy_and_ask(client, uri, 2.5) == ["z"]
         served = await server_stats(client)
         assert served["sharedStreams"] == 0 and served["streamsClosedEarly"] == 1
 
