@@ -107,6 +107,14 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def peak_rss_kb(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
 def tcp_connections(pid: int, port: int) -> Counter[str]:
     """The TCP sockets process `pid` holds to `port`, counted by state (ESTABLISHED, ...).
 
@@ -328,19 +336,8 @@ async def run_scenario(
             if typist.pending is not None and not typist.pending[1].done():
                 client.cancel_request(t.CancelParams(id=typist.pending[0]))
             msg_id += 1
-            params = t.InlineCompletionParams(
-                context=t.InlineCompletionContext(
-                    trigger_kind=t.InlineCompletionTriggerKind.Automatic
-                ),
-                text_document=t.TextDocumentIdentifier(typist.uri),
-                position=position,
-            )
             request_id = f"soak-{msg_id}"
-            future = asyncio.ensure_future(
-                client.protocol.send_request_async(
-                    t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=request_id
-                )
-            )
+            future = send_inline(client, typist.uri, position, request_id, automatic=True)
             future.add_done_callback(functools.partial(settled, time.monotonic()))
             outstanding.add(future)
             typist.pending = (request_id, future)
@@ -354,6 +351,24 @@ async def run_scenario(
     served = await client.protocol.send_request_async("grok/stats", {})
     result.server = {name: getattr(served, name) for name in SERVER_COUNTERS}
     return result
+
+
+def send_inline(
+    client: LanguageClient, uri: str, position: t.Position, request_id: str, *, automatic: bool
+) -> asyncio.Future[Any]:
+    """An inline completion request with its own id (to cancel it by), as a future."""
+    kind = t.InlineCompletionTriggerKind
+    params = t.InlineCompletionParams(
+        context=t.InlineCompletionContext(kind.Automatic if automatic else kind.Invoked),
+        text_document=t.TextDocumentIdentifier(uri),
+        position=position,
+    )
+    future: asyncio.Future[Any] = asyncio.ensure_future(
+        client.protocol.send_request_async(
+            t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=request_id
+        )
+    )
+    return future
 
 
 async def _settle(

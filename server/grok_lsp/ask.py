@@ -2,7 +2,8 @@
 
 Unlike completions, a code action is something the user asked for and waits on, so retryable
 failures (rate limits, 5xx, timeouts, cut streams) are retried a few times, honouring
-`retry-after`; the editor shows work-done progress with the reasoning so far.
+`retry-after`; the editor shows work-done progress with the latest words of the reasoning the
+model streams (`reasoning_content`), with its length.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 RETRIES = 2
 MAX_BACKOFF_S = 8.0
+REASONING_SHOWN = 80  # the latest characters of the reasoning, on one line
 
 
 class Progress:
@@ -52,11 +54,16 @@ class Progress:
             self._ls.work_done_progress.begin(self._token, begin)
         return self
 
-    def reasoning(self, chars: int) -> None:
+    def reasoning(self, chars: int, latest: str) -> None:
+        """`chars` of reasoning so far, ending with `latest`."""
         tokens = estimated_tokens(chars)
         if self._token is not None and tokens >= self._reported + 20:  # not one message a token
             self._reported = tokens
-            report = t.WorkDoneProgressReport(message=f"thinking… ~{tokens} reasoning tokens")
+            words = " ".join(latest.split())
+            if len(words) > REASONING_SHOWN:
+                words = "…" + words[-REASONING_SHOWN:].partition(" ")[2]
+            message = f"thinking (~{tokens} reasoning tokens): {words}"
+            report = t.WorkDoneProgressReport(message=message)
             self._ls.work_done_progress.report(self._token, report)
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -102,20 +109,22 @@ class Answered:
 
 
 async def stream_answer(
-    ls: GrokServer, request: ChatRequest, on_reasoning: Callable[[int], None] | None = None
+    ls: GrokServer, request: ChatRequest, on_reasoning: Callable[[int, str], None] | None = None
 ) -> Answered:
     """One whole answer, one attempt; its usage is recorded (an estimate if the stream is cut).
-    `on_reasoning` is told the reasoning characters so far."""
+    `on_reasoning` is told how many reasoning characters came so far, and the latest of them."""
     content: list[str] = []
-    reasoning = 0
+    reasoning, latest = 0, ""
     ls.metrics.upstream_requests += 1
     async with ls.provider().stream_chat(request) as chat:
         try:
             async for delta in chat:
                 content.append(delta.content)
-                reasoning += len(delta.reasoning)
-                if on_reasoning is not None:
-                    on_reasoning(reasoning)
+                if delta.reasoning:
+                    reasoning += len(delta.reasoning)
+                    latest = (latest + delta.reasoning)[-2 * REASONING_SHOWN :]
+                    if on_reasoning is not None:
+                        on_reasoning(reasoning, latest)
         finally:  # reached the API: counted, reported or estimated
             sent = prompt_chars(request.messages)
             chars = sum(map(len, content))

@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         server.start_io()
     server.governor.flush()  # the client may have gone without a shutdown request
-    return 0
+    return server.exit_code
 
 
 if __name__ == "__main__":

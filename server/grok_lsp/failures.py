@@ -26,10 +26,12 @@ _HEADLINES: list[tuple[type[e.ProviderError], str]] = [
 ]
 
 
-def describe(error: e.ProviderError, action: str) -> str:
+def describe(error: e.ProviderError, action: str, *, detail: bool = True) -> str:
+    """The headline; with `detail`, followed by the API's own (bounded) words."""
     if isinstance(error, e.ProxyConnectionError):
         headline = f"could not reach the API through the proxy {error.proxy}"
     else:
         headline = next((t for kind, t in _HEADLINES if isinstance(error, kind)), "API error")
     status = f" (HTTP {error.status_code})" if error.status_code else ""
-    return f"grok-lsp: {action} failed{status}: {headline}. {error.message}"
+    said = f" {error.message}" if detail else ""
+    return f"grok-lsp: {action} failed{status}: {headline}.{said}"

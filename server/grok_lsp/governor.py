@@ -1,16 +1,18 @@
 """The cost governor: when an automatic completion may go upstream at all.
 
-Explicit requests (the user asked) pass unless the circuit is open. Automatic ones must also
-fit under the per-minute cap and the daily spend ceiling, and only go out when the text
-changed since the last request for that document (opening or scrolling a file costs nothing).
-They are also paced per second, as xAI has enforced its limits since June 2026: at most
-RPM / 60 (rounded up) in any one second, RPM being the account's limit (`rateLimitPerMinute`),
-not the user's own cap (pacing 60 a minute to one a second would hold back every second
-suggestion of a burst of typing, and those are the ones the user waits for); one over that
-waits for its slot (`pace`) rather than being dropped, and a newer keystroke replaces it while
-it waits.
-A rate limit opens a short circuit: completions are dropped until it closes, with the API's
-`retry-after` when it sent one, else a doubling backoff.
+Explicit requests (the user asked) always pass. Automatic ones must fit under the per-minute
+cap and the daily spend ceiling, and only go out when the text changed since the last request
+for that document (opening or scrolling a file costs nothing). They are also paced per second,
+as xAI has enforced its limits since June 2026: at most RPM / 60 (rounded up) in any one second,
+RPM being the account's limit (`rateLimitPerMinute`), not the user's own cap (pacing 60 a
+minute to one a second would hold back every second suggestion of a burst of typing, and those
+are the ones the user waits for); one over that waits for its slot (`pace`) rather than being
+dropped, and a newer keystroke replaces it while it waits.
+A rate limit opens a short circuit: automatic completions are dropped until it closes, with the
+API's `retry-after` when it sent one, else a doubling backoff, never longer than `MAX_PAUSE_S`
+(a `retry-after` of 999999999, an HTTP date far ahead, or milliseconds sent as seconds would
+pause for days). An explicit request, or a settings change (`close_circuit`), tries again at
+once.
 
 Today's spend is saved to a small file, at most every `SAVE_EVERY_S` (a write on every answer
 cost about 0.5 ms of its path) and when the server stops. A save adds what this server spent
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_START_S = 1.0
 BACKOFF_MAX_S = 60.0
+MAX_PAUSE_S = 300.0
 SAVE_EVERY_S = 5.0
 
 Later = Callable[[float, Callable[[], None]], object]
@@ -76,16 +79,22 @@ class Governor:
     # the circuit breaker ----------------------------------------------------------------------
     def rate_limited(self, retry_after: float | None) -> float:
         """Open the circuit; returns for how many seconds."""
-        wait = retry_after if retry_after is not None else self._backoff
+        wait = min(retry_after if retry_after is not None else self._backoff, MAX_PAUSE_S)
         self._backoff = min(self._backoff * 2, BACKOFF_MAX_S)
         self._open_until = self._clock() + wait
         return wait
 
-    def succeeded(self) -> None:
-        self._backoff = BACKOFF_START_S
-
     def circuit_open(self) -> bool:
         return self._clock() < self._open_until
+
+    def paused_for(self) -> float:
+        """Seconds until the circuit closes (0 when it is closed)."""
+        return max(0.0, self._open_until - self._clock())
+
+    def close_circuit(self) -> None:
+        """A request succeeded, or the settings changed: the backoff starts again."""
+        self._open_until = 0.0
+        self._backoff = BACKOFF_START_S
 
     # automatic requests -----------------------------------------------------------------------
     def refusal(
@@ -98,9 +107,9 @@ class Governor:
         limit_per_minute: int,
     ) -> Refusal | None:
         """Why this request may not go upstream now, or None if it may (and is counted)."""
-        if self.circuit_open():
-            return Refusal("circuit", "rate limited: waiting for the API's limit to reset")
         if automatic:
+            if self.circuit_open():
+                return Refusal("circuit", "rate limited: waiting for the API's limit to reset")
             if version is not None and self._last_version.get(uri, -1) == version:
                 return Refusal("unchanged", "nothing typed since the last request")
             now = self._clock()

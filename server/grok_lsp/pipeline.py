@@ -4,6 +4,10 @@ In order: a typeahead hit (the user typed what a finished suggestion predicted) 
 an upstream stream already in flight for the document is joined while what the user typed since
 still agrees with what it has streamed (dedupe is the case where nothing was typed); otherwise an
 automatic trigger waits out the debounce and a new stream starts, and the old one is closed.
+A stream that has said nothing agrees with everything, so it is joined only for `SILENT_JOIN_S`;
+and a joined answer that does not fit what was typed since is not the end: it is asked afresh.
+Each stream must be whole within its deadline (`completion.timeoutMs`), however the upstream
+drips, pings or sends empty deltas.
 A stream stops as soon as its `StopRule` says the suggestion is complete. Streams outlive the
 editor request that started them (the editor cancels on every keystroke), so the next keystroke
 can still use them; a stream that no longer fits what the user typed is closed at once.
@@ -21,7 +25,8 @@ from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.metrics import Metrics
 from grok_lsp.postprocess import CursorContext, StopRule, finish
 from grok_lsp.prompt import Message
-from grok_lsp.provider.client import ChatRequest, ProviderClient
+from grok_lsp.provider.client import ChatRequest, ChatStream, ProviderClient
+from grok_lsp.provider.errors import ProviderTimeoutError
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,9 @@ _TYPEAHEAD_ENTRIES = 4  # finished suggestions remembered per document
 # A stream whose editor requests were all cancelled lives this long for the next keystroke to
 # adopt; VS Code cancels and re-asks on every keystroke, well within it.
 ORPHAN_GRACE_S = 0.5
+# A stream silent for longer has been joined by keystrokes it knows nothing of (on a slow
+# server, nine joined one request made for the first key): past this, ask for what is typed.
+SILENT_JOIN_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +87,11 @@ class _Stream:
     rule: StopRule
     task: asyncio.Task[str] = field(init=False)
     waiters: int = 0
+    started: float = field(default_factory=time.monotonic)
 
     def agrees(self, typed: str) -> bool:
+        if not self.rule.text and typed and time.monotonic() - self.started > SILENT_JOIN_S:
+            return False
         streamed = self.rule.cut()
         return streamed.startswith(typed) or typed.startswith(streamed)
 
@@ -133,6 +144,7 @@ class Pipeline:
         query: Query,
         build_request: Callable[[], tuple[list[Message], ChatRequest]],
         debounce_s: float,
+        deadline_s: float,
     ) -> str | None:
         if (hit := self._from_typeahead(query)) is not None:
             self._metrics.typeahead_hits += 1
@@ -142,8 +154,12 @@ class Pipeline:
             typed = stream.anchor.typed_since(query)
             if typed is not None and stream.agrees(typed):
                 self._metrics.shared_streams += 1
-                return remaining(await self._wait(stream), typed)
-            self._close(stream)
+                rest = remaining(await self._wait(stream), typed)
+                if rest is not None or not typed:
+                    return rest
+                # It answered the place it was asked for, not what was typed since: ask again.
+            else:
+                self._close(stream)
         # After an accepted suggestion the user waits for the next one: ask at once.
         if query.automatic and debounce_s > 0 and not self._accepted(query):
             await asyncio.sleep(debounce_s)  # a newer keystroke cancels this request here
@@ -155,7 +171,7 @@ class Pipeline:
             return None
         messages, request = build_request()
         stream = _Stream(Anchor.of(query), StopRule(query.context))
-        stream.task = asyncio.create_task(self._run(stream, query, messages, request))
+        stream.task = asyncio.create_task(self._run(stream, query, messages, request, deadline_s))
         stream.task.add_done_callback(self._finished)
         self._streams[query.uri] = stream
         suggestion = await self._wait(stream)
@@ -210,14 +226,21 @@ class Pipeline:
             log.debug("completion stream failed: %s", task.exception())
 
     async def _run(
-        self, stream: _Stream, query: Query, messages: list[Message], request: ChatRequest
+        self,
+        stream: _Stream,
+        query: Query,
+        messages: list[Message],
+        request: ChatRequest,
+        deadline_s: float,
     ) -> str:
         self._on_busy(True)
         self._metrics.upstream_requests += 1
         started = time.perf_counter()
         content = reasoning = 0
-        async with self._client().stream_chat(request) as chat:
-            try:
+        chat: ChatStream | None = None
+        try:
+            # httpx's timeout is between bytes: a drip, pings or empty deltas never trip it.
+            async with asyncio.timeout(deadline_s), self._client().stream_chat(request) as chat:
                 async for delta in chat:
                     reasoning += len(delta.reasoning)
                     if not delta.content:
@@ -228,9 +251,11 @@ class Pipeline:
                         self._metrics.first_content_ms.append(elapsed)
                     if stream.rule.feed(delta.content):
                         break
-            finally:
-                # Closed before the final chunk, the API still bills the prompt: the server
-                # estimates what it does not report.
+        except TimeoutError:
+            raise ProviderTimeoutError(f"no whole suggestion within {deadline_s:g} s") from None
+        finally:
+            if chat is not None:  # it reached the API, which bills the prompt even when closed
+                # before the final chunk: the server estimates what the API does not report.
                 sent = prompt_chars(messages)
                 exchange = Exchange(
                     request.conv_id, sent, content, reasoning, chat.usage, chat.model

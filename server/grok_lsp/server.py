@@ -6,6 +6,8 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import sys
+import threading
 import uuid
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -13,9 +15,10 @@ from typing import Any
 
 import httpx
 from lsprotocol import types as t
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
-from grok_lsp import __version__
+from grok_lsp import __version__, framing
 from grok_lsp.clients import ClientQuirks
 from grok_lsp.estimate import Exchange, UsageEstimator
 from grok_lsp.explainstore import ExplanationStore
@@ -86,8 +89,35 @@ class GrokServer(LanguageServer):
         self._spend_announced: dt.date | None = None
         self._background: set[asyncio.Future[Any]] = set()
         self.paused_reason: str | None = None  # set by failures that retrying cannot fix
+        self._rate_limited = False  # the state shows a rate limit's pause
         self.explanations = ExplanationStore()
         self.usage_estimator = UsageEstimator()
+        self.exit_code = 0
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """pygls's, with frames read by `framing` (which gets back in step after a bad header)
+        and the code `exit` asks for kept: pygls swallows it, so an `exit` without `shutdown`
+        ended the process with 0, not 1."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        assert isinstance(self.protocol, LenientProtocol)
+        try:
+            asyncio.run(
+                framing.serve(
+                    self._stop_event,
+                    stdin or sys.stdin.buffer,
+                    self.protocol.receive,
+                    self.thread_pool,
+                )
+            )
+        except BrokenPipeError:
+            log.error("the connection to the client is lost")
+        except SystemExit as exiting:
+            self.exit_code = exiting.code if isinstance(exiting.code, int) else 1
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]  # pygls: unannotated
 
     # settings -------------------------------------------------------------------------------
     def apply_settings(self, workspace_config: object = None) -> LoadedSettings:
@@ -266,16 +296,28 @@ class GrokServer(LanguageServer):
         self.last_error = text
         log.warning("%s (%s, status %s)", text, kind, error.status_code)
         self.window_log_message(t.LogMessageParams(type=t.MessageType.Warning, message=text))
-        self.set_state("error", text)
+        # The status bar gets the headline: the API's words go to the log and one pop-up only.
+        state, status = "error", describe(error, action, detail=False)
         if isinstance(error, _STOPPING_ERRORS):
             self.paused_reason = text
             text += " Requests are paused until the settings change."
         elif isinstance(error, RateLimitError):
             wait = self.governor.rate_limited(error.retry_after)
-            text += f" Completions resume in {wait:.0f} s."
+            resume = f"Automatic completions resume in {_duration(wait)}"
+            text += f" {resume}; an explicit request tries at once."
+            state, status = "paused", f"{status} {resume}."
+            self._rate_limited = True
+            asyncio.get_running_loop().call_later(wait, self._circuit_closed)
+        self.set_state(state, status)
         if kind not in self._announced:
             self._announced.add(kind)
             self.window_show_message(t.ShowMessageParams(type=t.MessageType.Error, message=text))
+
+    def _circuit_closed(self) -> None:
+        if self._rate_limited and not self.governor.circuit_open():
+            self._rate_limited = False
+            if self.state == "paused":
+                self.set_state("idle")
 
     def conv_id(self, uri: str) -> str:
         """Stable per workspace+document, so requests reach the server holding their prefix."""
@@ -289,14 +331,20 @@ class GrokServer(LanguageServer):
         return self.paused_reason is not None
 
     def clear_error(self) -> None:
-        self.governor.succeeded()
+        """A request went through, or the settings changed: failures may be new again."""
+        self.governor.close_circuit()
         self._announced.clear()
+        self._circuit_closed()
         if self.state == "error":
             self.set_state("idle")
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log out-of-band errors instead of a pop-up for each."""
         log.error("server error from %s", getattr(source, "__name__", source), exc_info=error)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def create_server(environ: dict[str, str] | None = None) -> GrokServer:

@@ -150,10 +150,10 @@ async def test_progress_is_reported_and_ended(
     await client.code_action_resolve_async(fix)
     [reports] = client.progress_reports.values()
     assert isinstance(reports[0], t.WorkDoneProgressBegin)
-    assert any(
-        isinstance(r, t.WorkDoneProgressReport) and "reasoning" in (r.message or "")
-        for r in reports
-    )
+    said = [r.message or "" for r in reports if isinstance(r, t.WorkDoneProgressReport)]
+    assert any("reasoning tokens" in message for message in said)
+    assert any("choosing the answer" in message for message in said)  # the model's words
+    assert all(len(message) < 140 for message in said)
     assert isinstance(reports[-1], t.WorkDoneProgressEnd)
 
 
@@ -255,6 +255,28 @@ async def test_clients_without_resolve_get_a_command_that_applies_the_edit(
     )
     [edit] = await client.edit_applied()
     assert apply(SOURCE, edit) == SOURCE.replace("import os\n", "")
+
+
+async def test_an_edit_the_editor_declines_is_told_once_without_tracebacks(
+    start_client: StartClient, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "grok.log"
+    client = await start_client(
+        capabilities=client_capabilities("emacs"), args=["--log-file", str(log_file)]
+    )
+    client.declines_edits = "User cancelled server edit"  # eglot's answer to "n"
+    uri = open_document(client, SOURCE)
+    fix = titled(await actions_at(client, uri, F401), "Grok: fix")
+    assert fix.command is not None
+    await client.workspace_execute_command_async(
+        t.ExecuteCommandParams(fix.command.command, fix.command.arguments)
+    )
+    await asyncio.wait_for(client.edit_arrived.wait(), 30)
+    await asyncio.sleep(0.3)
+    told = [m.message for m in client.messages if "did not apply the edit" in m.message]
+    assert len(told) == 1, told
+    logged = log_file.read_text()
+    assert "Traceback" not in logged and "ERROR" not in logged
 
 
 RUFF_CASES = {

@@ -15,6 +15,7 @@ from tests.conftest import (
     open_document,
     server_stats,
 )
+from tests.e2e.test_bad_input import change
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
 pytestmark = OVER_BOTH_APIS
@@ -92,6 +93,11 @@ async def test_a_pausing_fault_stops_requests_until_the_settings_change(
     assert await ask(client, uri) == [EXPECTED]
 
 
+async def automatic(client: GrokClient, uri: str, character: int = 23) -> list[str]:
+    params = inline_params(uri, 1, character, automatic=True)
+    return inserted(await client.text_document_inline_completion_async(params))
+
+
 async def test_a_rate_limit_opens_the_circuit_for_retry_after(
     start_client: StartClient, emulator: Emulator
 ) -> None:
@@ -101,7 +107,7 @@ async def test_a_rate_limit_opens_the_circuit_for_retry_after(
     emulator.fault("rate_limit", retryAfter=1)
     assert await ask(client, uri) == []
     requests = emulator.stats()["requests"]
-    assert await ask(client, uri) == []  # dropped while the circuit is open: not sent
+    assert await automatic(client, uri) == []  # dropped while the circuit is open: not sent
     assert emulator.stats()["requests"] == requests
     await settle(client)
     [message] = shown(client)
@@ -110,6 +116,32 @@ async def test_a_rate_limit_opens_the_circuit_for_retry_after(
     assert await ask(client, uri) == [EXPECTED]
     served = await server_stats(client)
     assert served["dropped"] == 1
+
+
+async def test_a_rate_limit_of_days_is_minutes_and_a_settings_change_tries_again(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    client = await start_client()
+    uri = open_document(client, PARTIAL)
+    emulator.fault("rate_limit", retryAfter=999999999)
+    assert await ask(client, uri) == []
+    await settle(client)
+    [message] = shown(client)
+    assert "resume in 5 min" in message
+    served = await server_stats(client)
+    assert served["state"] == "paused" and served["rateLimitedForS"] > 200
+    change(client, uri, 2, t.Position(1, 23), t.Position(1, 23), "m")
+    requests = emulator.stats()["requests"]
+    assert await automatic(client, uri, 24) == []
+    assert emulator.stats()["requests"] == requests  # paused
+    client.workspace_did_change_configuration(
+        t.DidChangeConfigurationParams(settings={"grok": {"completion": {"debounceMs": 1}}})
+    )
+    await settle(client)
+    change(client, uri, 3, t.Position(1, 24), t.Position(1, 24), "e")
+    assert await automatic(client, uri, 25) == [EXPECTED[2:]]
+    assert (await server_stats(client))["rateLimitedForS"] == 0
 
 
 async def test_a_provider_that_never_answers_is_cut_by_the_timeout(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grok_lsp.governor import BACKOFF_MAX_S, SAVE_EVERY_S, Governor
+from grok_lsp.governor import BACKOFF_MAX_S, MAX_PAUSE_S, SAVE_EVERY_S, Governor
 
 URI = "file:///work/a.py"
 DAY = dt.date(2026, 11, 25)
@@ -181,10 +181,20 @@ def test_a_rate_limit_opens_the_circuit_for_retry_after(fake: Fake) -> None:
     assert g.rate_limited(5.0) == 5.0
     assert g.circuit_open()
     assert ask(g, 1) == "circuit"
-    assert ask(g, 2, automatic=False) == "circuit"  # explicit ones wait too
+    assert ask(g, 2, automatic=False) is None  # the user asked: try again
     fake.now += 5.0
     assert not g.circuit_open()
     assert ask(g, 3) is None
+
+
+@pytest.mark.parametrize("retry_after", [999999999.0, 3600.0, 1e300])
+def test_a_pause_is_minutes_however_long_the_api_asks_for(fake: Fake, retry_after: float) -> None:
+    g = governor(fake)
+    assert g.rate_limited(retry_after) == MAX_PAUSE_S
+    assert g.paused_for() == MAX_PAUSE_S
+    g.close_circuit()
+    assert not g.circuit_open() and g.paused_for() == 0.0
+    assert ask(g, 1) is None
 
 
 def test_without_retry_after_the_backoff_doubles_to_a_cap_and_resets_on_success(
@@ -193,7 +203,7 @@ def test_without_retry_after_the_backoff_doubles_to_a_cap_and_resets_on_success(
     g = governor(fake)
     waits = [g.rate_limited(None) for _ in range(9)]
     assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, BACKOFF_MAX_S, BACKOFF_MAX_S, BACKOFF_MAX_S]
-    g.succeeded()
+    g.close_circuit()
     assert g.rate_limited(None) == 1.0
 
 

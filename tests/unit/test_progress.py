@@ -42,7 +42,7 @@ async def test_a_finished_progress_leaves_no_token_behind(fails: bool) -> None:
     )
     with pytest.raises(RuntimeError) if fails else contextlib.nullcontext():
         async with Progress(ls, "Grok") as progress:
-            progress.reasoning(300)
+            progress.reasoning(300, "the unused import")
             if fails:
                 raise RuntimeError("the API failed")
     kinds = [getattr(params, "value", None) for _, params in protocol.sent]

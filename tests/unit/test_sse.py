@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.provider.sse import ServerSentEvent, SSEDecoder
+from grok_lsp.provider.sse import MAX_LINE_CHARS, LineTooLongError, ServerSentEvent, SSEDecoder
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "xai-streams"
@@ -185,3 +185,41 @@ def test_events_come_out_as_soon_as_their_blank_line_arrives() -> None:
         ServerSentEvent(data="b"),
         ServerSentEvent(data="c"),
     ]
+
+
+@given(st.lists(st.integers(1, 4000), max_size=40))
+def test_a_long_line_fed_in_any_pieces_is_one_line(sizes: list[int]) -> None:
+    line = "data: " + "x" * sum(sizes)
+    data = (line + "\n\n").encode()
+    cuts = list(itertools.accumulate(sizes))
+    assert decode(*split_at(data, cuts)) == [ServerSentEvent(data=line[6:])]
+
+
+def test_a_line_past_the_cap_raises_however_it_is_cut() -> None:
+    for pieces in ([b"data: " + b"x" * 100], [b"data: "] + [b"x"] * 100):
+        decoder = SSEDecoder(max_chars=64)
+        with pytest.raises(LineTooLongError):
+            for piece in pieces:
+                decoder.feed(piece)
+
+
+def test_an_event_of_many_lines_past_the_cap_raises() -> None:
+    decoder = SSEDecoder(max_chars=64)
+    with pytest.raises(LineTooLongError):
+        for _ in range(20):
+            decoder.feed(b"data: 0123456789\n")
+
+
+def test_lines_under_the_cap_are_not_counted_together() -> None:
+    decoder = SSEDecoder(max_chars=64)
+    events = [e for _ in range(100) for e in decoder.feed(b"data: 0123456789\n\n: ping\n")]
+    assert len(events) == 100
+
+
+def test_an_endless_line_costs_linear_time() -> None:
+    """Fed one byte-sized chunk at a time, 4 MB of a line: quadratic would take minutes."""
+    decoder = SSEDecoder()
+    with pytest.raises(LineTooLongError):
+        for _ in range(MAX_LINE_CHARS // 256 + 2):
+            decoder.feed(b"y" * 256)
+    assert sum(len(p) for p in decoder._pieces) <= MAX_LINE_CHARS

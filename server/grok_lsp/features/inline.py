@@ -233,7 +233,10 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
         return messages, request
 
     suggestion = await ls.pipeline.complete(
-        query, build_request, settings.completion.debounce_ms / 1000
+        query,
+        build_request,
+        settings.completion.debounce_ms / 1000,
+        settings.completion.timeout_ms / 1000,
     )
     if suggestion:
         ls.clear_error()

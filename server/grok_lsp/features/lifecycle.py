@@ -72,9 +72,9 @@ async def _reload(ls: GrokServer, pushed: Any) -> None:
             config = answers[0] if answers else None
         except Exception:  # a client that advertises the pull but fails it: keep what we have
             log.warning("workspace/configuration failed; using pushed settings", exc_info=True)
-    old_connection = (ls.settings.api_key, ls.settings.base_url, ls.settings.ca_bundle)
+    old = ls.settings
     ls.apply_settings(config)
-    if old_connection != (ls.settings.api_key, ls.settings.base_url, ls.settings.ca_bundle):
+    if old != ls.settings or ls.governor.circuit_open():  # a rate limit's pause too: try again
         ls.clear_error()
 
 

@@ -17,6 +17,7 @@ def register(server: GrokServer) -> None:
     @server.feature(STATS_REQUEST)
     def stats(ls: GrokServer, params: Any) -> dict[str, Any]:
         served = ls.metrics.snapshot(ls.settings.completion_model, ls.state, ls.last_error)
+        served["rateLimitedForS"] = round(ls.governor.paused_for(), 1)
         served["runtime"] = {
             "tasks": len(asyncio.all_tasks()),
             "streamsInFlight": ls.pipeline.in_flight(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import re
@@ -21,6 +22,7 @@ from httpx._utils import (  # private, but what the client itself routes by (htt
 
 from grok_lsp import __version__
 from grok_lsp.provider import responses
+from grok_lsp.provider.bounded import ERROR_BODY_LIMIT, MODELS_BODY_LIMIT, read_prefix
 from grok_lsp.provider.chunks import EventParser, parse_chunk
 from grok_lsp.provider.errors import (
     AuthenticationError,
@@ -150,8 +152,7 @@ class ProviderClient:
     async def warm_up(self) -> None:
         """Open the pooled connection (TLS, ALPN) before it is needed. Never raises."""
         try:
-            async with self._turn("side"):
-                response = await self._client.get(f"{self._base_url}/models", headers=self._auth())
+            response, _ = await self._get_models(ERROR_BODY_LIMIT)
         except (ProviderError, httpx.HTTPError) as exc:
             logger.debug(
                 "warm-up failed: %s", redact(f"{type(exc).__name__}: {exc}", self._api_key)
@@ -162,23 +163,32 @@ class ProviderClient:
     async def list_models(self) -> list[str]:
         """The ids served at GET {base}/models."""
         try:
-            async with self._turn("side"):
-                response = await self._client.get(f"{self._base_url}/models", headers=self._auth())
+            response, body = await self._get_models(MODELS_BODY_LIMIT)
         except httpx.TransportError as exc:
             raise error_from_transport(
                 exc, self._api_key, mid_stream=False, proxy=self._proxy
             ) from None
         if not response.is_success:
             raise error_from_response(
-                response.status_code, response.headers, response.content, secret=self._api_key
+                response.status_code, response.headers, body, secret=self._api_key
             )
         try:
-            data = response.json().get("data")
+            data = json.loads(body).get("data")
         except (ValueError, AttributeError):
             data = None
         if not isinstance(data, list):
             raise ProviderError("GET /models did not return a model list", status_code=200)
         return [m["id"] for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)]
+
+    async def _get_models(self, limit: int) -> tuple[httpx.Response, bytes]:
+        """GET {base}/models, closed, and a bounded prefix of its body. A body read to its end
+        (the usual small list) leaves the connection in the pool."""
+        url = f"{self._base_url}/models"
+        async with (
+            self._turn("side"),
+            self._client.stream("GET", url, headers=self._auth()) as response,
+        ):
+            return response, await read_prefix(response, limit)
 
     def stream_chat(
         self, request: ChatRequest
@@ -222,7 +232,7 @@ class ProviderClient:
                     raise error_from_response(
                         response.status_code,
                         response.headers,
-                        await _read(response),
+                        await read_prefix(response, ERROR_BODY_LIMIT),
                         secret=self._api_key,
                     )
                 stream = ChatStream(response, self._api_key, self._wire.parse)
@@ -280,13 +290,6 @@ class ProviderClient:
                 "the API key contains spaces or characters that cannot be sent in a header"
             )
         return {"Authorization": f"Bearer {self._api_key}"}
-
-
-async def _read(response: httpx.Response) -> bytes:
-    try:
-        return await response.aread()
-    except httpx.HTTPError:
-        return b""
 
 
 def _proxy_for(url: str, proxy: str | None) -> str | None:

@@ -15,14 +15,17 @@ from typing import Any
 
 _SCRIPT_OR_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-_MAX_TEXT = 200
+_MAX_TEXT = 200  # of a page that is not JSON: a title or the start of the text
+_MAX_MESSAGE = 500  # of the API's own message
 
 
 def body_message(status: int, body: bytes) -> tuple[str, str]:
     """(message, classification hint) of an error body: JSON, else a cleaned text prefix."""
     payload = json_object(body)
     found = payload_message(payload) if payload is not None else None
-    return found or (_text_message(body) or _status_text(status), "")
+    if found is not None:
+        return _shortened(" ".join(found[0].split()), _MAX_MESSAGE), found[1][:_MAX_MESSAGE]
+    return _text_message(body) or _status_text(status), ""
 
 
 def json_object(body: bytes) -> Mapping[str, Any] | None:
@@ -90,7 +93,11 @@ def _text_message(body: bytes) -> str:
     title = _TITLE.search(text)
     text = html.unescape(_SCRIPT_OR_TAG.sub(" ", title.group(1) if title else text))
     text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
-    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+    return _shortened(text, _MAX_TEXT)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _status_text(status: int) -> str:

@@ -7,6 +7,12 @@ import re
 from dataclasses import dataclass
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# No chat chunk comes near this; a line (or an event) longer is a broken or hostile upstream.
+MAX_LINE_CHARS = 1 << 20
+
+
+class LineTooLongError(ValueError):
+    """A line, or the data of one event, grew past the decoder's `max_chars`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +33,17 @@ class SSEDecoder:
       stream first sets them.
     - An event is dispatched only by the blank line that ends it. At `close()`, as the spec says,
       an event that was not terminated is discarded: a truncated body is not taken as complete.
+    - Linear in the bytes fed, however they are cut: the unterminated line is kept as pieces and
+      joined once, when its line end arrives. A line or an event's data longer than `max_chars`
+      raises LineTooLongError, so an endless line costs bounded memory.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int = MAX_LINE_CHARS) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-        self._line = ""  # the current line, not yet terminated
+        self._max_chars = max_chars
+        self._pieces: list[str] = []  # the current line, not yet terminated
+        self._pieces_chars = 0
+        self._data_chars = 0
         self._after_cr = False  # the last line ended with CR: an LF that follows belongs to it
         self._data: list[str] = []
         self._event = ""
@@ -49,8 +61,10 @@ class SSEDecoder:
         always empty for a body cut mid-event. The decoder must not be fed afterwards.
         """
         events = self._feed_text(self._decoder.decode(b"", final=True))
-        self._line = ""
+        self._pieces = []
+        self._pieces_chars = 0
         self._data = []
+        self._data_chars = 0
         self._event = ""
         return events
 
@@ -59,18 +73,32 @@ class SSEDecoder:
             return []
         if self._after_cr and text.startswith("\n"):
             text = text[1:]
-        buffer = self._line + text
         events: list[ServerSentEvent] = []
         start = 0
-        # The kept partial line holds no line end, so scanning starts with the new text.
-        for match in _LINE_END.finditer(buffer, len(self._line)):
-            event = self._process_line(buffer[start : match.start()])
+        for match in _LINE_END.finditer(text):
+            event = self._process_line(self._take_line(text[start : match.start()]))
             if event is not None:
                 events.append(event)
             start = match.end()
-        self._line = buffer[start:]
-        self._after_cr = buffer.endswith("\r")
+        if start < len(text):
+            self._keep(text[start:])
+        self._after_cr = text.endswith("\r")
         return events
+
+    def _keep(self, piece: str) -> None:
+        self._pieces_chars += len(piece)
+        if self._pieces_chars > self._max_chars:
+            raise LineTooLongError(f"a stream line longer than {self._max_chars} characters")
+        self._pieces.append(piece)
+
+    def _take_line(self, end: str) -> str:
+        if not self._pieces:
+            return end
+        self._keep(end)
+        line = "".join(self._pieces)
+        self._pieces = []
+        self._pieces_chars = 0
+        return line
 
     def _process_line(self, line: str) -> ServerSentEvent | None:
         if not line:
@@ -81,6 +109,9 @@ class SSEDecoder:
         if colon and value.startswith(" "):
             value = value[1:]
         if name == "data":
+            self._data_chars += len(value) + 1
+            if self._data_chars > self._max_chars:
+                raise LineTooLongError(f"a stream event longer than {self._max_chars} characters")
             self._data.append(value)
         elif name == "event":
             self._event = value
@@ -92,6 +123,7 @@ class SSEDecoder:
         return None
 
     def _dispatch(self) -> ServerSentEvent | None:
+        self._data_chars = 0
         if not self._data:
             self._event = ""
             return None

@@ -15,7 +15,7 @@ from grok_lsp.provider.errors import (
     error_from_transport,
 )
 from grok_lsp.provider.redact import redact
-from grok_lsp.provider.sse import SSEDecoder
+from grok_lsp.provider.sse import LineTooLongError, SSEDecoder
 from grok_lsp.provider.usage import Usage
 
 # After [DONE], how long to wait for the end of the body: an HTTP/1.1 connection whose body was
@@ -74,6 +74,8 @@ class ChatStream:
             raise error_from_transport(exc, self._secret, mid_stream=True) from None
         except httpx.DecodingError as exc:
             raise MalformedStreamError(redact(str(exc), self._secret)) from None
+        except LineTooLongError as exc:
+            raise MalformedStreamError(str(exc)) from None
         if not self.done:
             raise StreamInterruptedError("the stream ended before [DONE] or a finish_reason")
 

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 _TICKS_PER_USD = 10_000_000_000
+# Beyond these a number is not a count but a broken or hostile upstream (10**400 once failed
+# every request with OverflowError): no context holds a billion tokens, no request costs $1000.
+MAX_TOKENS = 10**9
+MAX_TICKS = 1000 * _TICKS_PER_USD
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +30,17 @@ class Usage:
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Usage:
-        """Read a `usage` object; missing, null or mistyped fields count as 0 (cost as None)."""
+        """Read a `usage` object; missing, null, mistyped, negative or absurd fields count as 0
+        (cost as None), and cached tokens as no more than the prompt's."""
+        prompt = _count(_get(obj, "prompt_tokens"), MAX_TOKENS) or 0
+        cached = _count(_get(obj, "prompt_tokens_details", "cached_tokens"), MAX_TOKENS) or 0
+        reasoning = _get(obj, "completion_tokens_details", "reasoning_tokens")
         return cls(
-            prompt_tokens=_int(_get(obj, "prompt_tokens")) or 0,
-            cached_tokens=_int(_get(obj, "prompt_tokens_details", "cached_tokens")) or 0,
-            completion_tokens=_int(_get(obj, "completion_tokens")) or 0,
-            reasoning_tokens=_int(_get(obj, "completion_tokens_details", "reasoning_tokens")) or 0,
-            cost_in_usd_ticks=_int(_get(obj, "cost_in_usd_ticks")),
+            prompt_tokens=prompt,
+            cached_tokens=min(cached, prompt),
+            completion_tokens=_count(_get(obj, "completion_tokens"), MAX_TOKENS) or 0,
+            reasoning_tokens=_count(reasoning, MAX_TOKENS) or 0,
+            cost_in_usd_ticks=_count(_get(obj, "cost_in_usd_ticks"), MAX_TICKS),
         )
 
     @classmethod
@@ -42,19 +50,20 @@ class Usage:
         Whether its `output_tokens` include the reasoning ones is told by `total_tokens`: equal
         to input + output, they do (OpenAI's way) and are taken out, so that
         `completion_tokens` means the visible answer on both APIs; otherwise (xAI's chat way)
-        they are counted apart already.
+        they are counted apart already. Numbers are held to the same bounds as `from_json`'s.
         """
-        prompt = _int(_get(obj, "input_tokens")) or 0
-        output = _int(_get(obj, "output_tokens")) or 0
-        reasoning = _int(_get(obj, "output_tokens_details", "reasoning_tokens")) or 0
-        if _int(_get(obj, "total_tokens")) == prompt + output:
+        prompt = _count(_get(obj, "input_tokens"), MAX_TOKENS) or 0
+        output = _count(_get(obj, "output_tokens"), MAX_TOKENS) or 0
+        reasoning = _count(_get(obj, "output_tokens_details", "reasoning_tokens"), MAX_TOKENS) or 0
+        if _count(_get(obj, "total_tokens"), 3 * MAX_TOKENS) == prompt + output:
             output = max(output - reasoning, 0)
+        cached = _count(_get(obj, "input_tokens_details", "cached_tokens"), MAX_TOKENS) or 0
         return cls(
             prompt_tokens=prompt,
-            cached_tokens=_int(_get(obj, "input_tokens_details", "cached_tokens")) or 0,
+            cached_tokens=min(cached, prompt),
             completion_tokens=output,
             reasoning_tokens=reasoning,
-            cost_in_usd_ticks=_int(_get(obj, "cost_in_usd_ticks")),
+            cost_in_usd_ticks=_count(_get(obj, "cost_in_usd_ticks"), MAX_TICKS),
         )
 
     @property
@@ -78,6 +87,8 @@ def _get(obj: object, *path: str) -> object:
     return obj
 
 
-def _int(value: object) -> int | None:
+def _count(value: object, most: int) -> int | None:
     # bool is an int subclass; a JSON true is not a count.
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most:
+        return value
+    return None
