@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.redaction import PLACEHOLDER, scrub
+from grok_lsp.redaction import PLACEHOLDER, scrub, scrub_slice
 
 
 @pytest.mark.parametrize(
@@ -62,13 +62,12 @@ KEY = (
 )
 
 
-def test_an_excerpt_that_cuts_a_key_block_keeps_none_of_it() -> None:
-    from grok_lsp.redaction import excerpt
-
+def test_a_slice_that_cuts_a_key_block_keeps_none_of_it() -> None:
     text = f"before\n{KEY}\nafter"
     for start in range(len(text)):
         for end in range(start, len(text) + 1):
-            fragment = excerpt(text, start, end)
+            fragment = scrub_slice(text, start, end)
             assert "AKCAQ" not in fragment and "x9sec" not in fragment
-    assert excerpt(text, 0, 6) == "before" and excerpt(text, len(text) - 5, len(text)) == "after"
-    assert excerpt("x = 1\ny = 2", 2, 9) == "= 1\ny ="
+    assert scrub_slice(text, 0, 6) == "before"
+    assert scrub_slice(text, len(text) - 5, len(text)) == "after"
+    assert scrub_slice("x = 1\ny = 2", 2, 9) == "= 1\ny ="
