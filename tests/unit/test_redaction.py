@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grok_lsp import masking
 from grok_lsp.redaction import PLACEHOLDER, scrub, scrub_slice
 
 
@@ -71,3 +72,11 @@ def test_a_slice_that_cuts_a_key_block_keeps_none_of_it() -> None:
     assert scrub_slice(text, 0, 6) == "before"
     assert scrub_slice(text, len(text) - 5, len(text)) == "after"
     assert scrub_slice("x = 1\ny = 2", 2, 9) == "= 1\ny ="
+
+
+def test_a_short_held_key_is_masked_in_messages_but_not_in_code() -> None:
+    """An OpenAI-compatible server's placeholder key (`ollama`) is no secret: masking it in
+    prompts would blank the word in the user's code."""
+    masking.hold("ollama")
+    assert scrub("import ollama\n") == "import ollama\n"
+    assert masking.mask("key ollama") == f"key {PLACEHOLDER}"
