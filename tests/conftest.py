@@ -212,7 +212,8 @@ async def start_client(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Star
     """Start a grok-lsp process pointed at the emulator; shut every one down afterwards.
 
     Its state (today's spend) is kept in the test's own `tmp_path / "state"`, never in the
-    user's cache. `args` go after the server's command line (e.g. `["--log-file", path]`).
+    user's cache. `args` go after the server's command line (e.g. `["--log-file", path]`);
+    `root_uri` is the workspace's (a directory that need not exist, unless a test reads it).
     """
     started: list[GrokClient] = []
 
@@ -221,6 +222,7 @@ async def start_client(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Star
         settings: dict[str, Any] | None = None,
         env: dict[str, str] | None = None,
         args: list[str] | None = None,
+        root_uri: str = "file:///work",
     ) -> GrokClient:
         server_env = {
             **os.environ,
@@ -237,7 +239,7 @@ async def start_client(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Star
         client.initialize_result = await client.initialize_session(
             t.InitializeParams(
                 capabilities=capabilities or vscode_capabilities(),
-                root_uri="file:///work",
+                root_uri=root_uri,
                 initialization_options=grok,  # the same, so no request races the pull
             )
         )

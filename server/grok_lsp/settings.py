@@ -20,7 +20,6 @@ from grok_lsp.redaction import scrub
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
 DEFAULT_MODEL = "grok-code-fast-1"
-DEFAULT_EXCLUDE = (".env*", "*.pem", "*.key", "id_rsa*", "secrets.*")
 
 
 class _Section(BaseModel):
@@ -80,8 +79,14 @@ class Settings(_Section):
     completion: CompletionSettings = CompletionSettings()
     actions: ActionsSettings = ActionsSettings()
     prompt: PromptSettings = PromptSettings()
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    exclude_gitignored: bool = Field(False, description="Also never send git-ignored files.")
+    exclude: tuple[str, ...] = Field(
+        (),
+        description="gitignore-style patterns of files never sent, besides the credential "
+        "defaults (`privacy.DEFAULT_EXCLUDE`); `!pattern` sends a file back.",
+    )
+    exclude_gitignored: bool = Field(
+        False, description="Also never send files the workspace's `.gitignore` files ignore."
+    )
     prices: dict[str, Price] = Field(
         default_factory=dict, description="USD per million tokens, keyed by echoed model."
     )

@@ -1,0 +1,81 @@
+"""The ignore files in a workspace, read with gitignore semantics and re-read when they change.
+
+Each ignore file applies to the files below its directory, as `.gitignore` does, a deeper one
+overriding a shallower one of the same kind. Besides `.gitignore` (with
+`grok.excludeGitignored`; the repository's `.git/info/exclude` with it), the files that users
+of AI tools keep are honoured always: `.grokignore` for grok-lsp itself, and those of Gemini
+Code Assist (`.aiexclude`), JetBrains AI Assistant (`.aiignore`), Cursor (`.cursorignore`),
+Windsurf / Codeium (`.codeiumignore`) and aider (`.aiderignore`).
+A file is read once per change: each look-up checks the files' modification times only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import PurePosixPath
+
+from pathspec import GitIgnoreSpec
+
+from grok_lsp.privacy import spec, verdict
+
+AI_IGNORE_FILES = (
+    ".grokignore",
+    ".aiexclude",
+    ".aiignore",
+    ".cursorignore",
+    ".codeiumignore",
+    ".aiderignore",
+)
+GITIGNORE = ".gitignore"
+_MAX_IGNORE_FILE = 1_000_000  # bytes; a larger "ignore file" is not one
+
+
+class IgnoreFiles:
+    def __init__(self) -> None:
+        # path -> (modification time, size, patterns) as last read
+        self._read: dict[str, tuple[int, int, GitIgnoreSpec | None]] = {}
+
+    def ignored_by(
+        self, root: str, relative: str, *, gitignored: bool, fold_case: bool
+    ) -> str | None:
+        """The name of the ignore files under `root` that cover `relative` (`/`-separated,
+        inside it), if any do."""
+        parts = PurePosixPath(relative).parts
+        names = (*AI_IGNORE_FILES, GITIGNORE) if gitignored else AI_IGNORE_FILES
+        for name in names:
+            found: bool | None = None
+            if name == GITIGNORE:
+                found = self._verdict(
+                    os.path.join(root, ".git", "info", "exclude"), relative, fold_case
+                )
+            for depth in range(len(parts)):
+                directory = os.path.join(root, *parts[:depth])
+                below = "/".join(parts[depth:])
+                said = self._verdict(os.path.join(directory, name), below, fold_case)
+                found = found if said is None else said
+            if found:
+                return name
+        return None
+
+    def _verdict(self, ignore_file: str, path: str, fold_case: bool) -> bool | None:
+        patterns = self._patterns(ignore_file, fold_case)
+        return None if patterns is None else verdict(patterns, path, fold_case)
+
+    def _patterns(self, ignore_file: str, fold_case: bool) -> GitIgnoreSpec | None:
+        try:
+            status = os.stat(ignore_file)
+        except OSError:
+            self._read.pop(ignore_file, None)
+            return None
+        known = self._read.get(ignore_file)
+        if known is not None and known[:2] == (status.st_mtime_ns, status.st_size):
+            return known[2]
+        patterns = None
+        if status.st_size <= _MAX_IGNORE_FILE:
+            try:
+                with open(ignore_file, encoding="utf-8", errors="replace") as lines:
+                    patterns = spec(tuple(lines.read().splitlines()), fold_case)
+            except OSError:
+                patterns = None
+        self._read[ignore_file] = (status.st_mtime_ns, status.st_size, patterns)
+        return patterns
