@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp import masking
+from grok_lsp import masking, secret_rules
 from grok_lsp.redaction import PLACEHOLDER, scrub, scrub_slice
 
 
@@ -80,3 +80,33 @@ def test_a_short_held_key_is_masked_in_messages_but_not_in_code() -> None:
     masking.hold("ollama")
     assert scrub("import ollama\n") == "import ollama\n"
     assert masking.mask("key ollama") == f"key {PLACEHOLDER}"
+
+
+def test_every_gitleaks_rule_compiles_as_python() -> None:
+    rules = secret_rules.load()
+    assert len(rules) > 200  # the published set, less the file-name and catch-all rules
+    for rule in rules:
+        assert rule.regex.pattern and rule.keywords, rule.id
+
+
+@pytest.mark.parametrize(
+    ("go", "python"),
+    [
+        (r"\b(SG\.(?i)[a-z0-9]{66})(?:x|$)", r"\b(SG\.(?i:[a-z0-9]{66}))(?:x|$)"),
+        (r"(?i)abc", r"(?i)abc"),
+        (r"ab(?i)cd", r"ab(?i:cd)"),
+        (r"[(?i)]x\z", r"[(?i)]x\Z"),
+    ],
+)
+def test_go_flags_mid_pattern_become_scoped_groups(go: str, python: str) -> None:
+    assert secret_rules.from_go(go) == python
+
+
+@given(st.text(alphabet="ab'\"=:\n -_", max_size=40), st.integers(0, 90), st.integers(0, 90))
+def test_no_slice_shows_a_piece_of_a_secret(text: str, start: int, end: int) -> None:
+    """Wherever the cuts fall, even inside the secret (its letters are not in `text`)."""
+    secret = "cdefgh1234"
+    whole = f"{text}\npassword = '{secret}'\n{text}"
+    start, end = sorted((min(start, len(whole)), min(end, len(whole))))
+    piece = scrub_slice(whole, start, end)
+    assert not any(secret[at : at + 3] in piece for at in range(len(secret) - 2)), piece
