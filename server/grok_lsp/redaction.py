@@ -26,7 +26,20 @@ _BEGIN, _END = _KEY_BLOCK_EDGE.format("BEGIN"), _KEY_BLOCK_EDGE.format("END")
 # Matched against a whole text: a block that is not closed runs to the end.
 _KEY_BLOCK = re.compile(rf"{_BEGIN}(?:[\s\S]*?{_END}|[\s\S]*\Z)")
 _NAME = r"(?:password|passwd|pwd|secret|api_?key|access_?key|auth_?token|token|credential)"
-_NAME_KEYWORDS = ("passw", "pwd", "secret", "api_key", "apikey", "access_key", "accesskey", "token")
+# Each `_NAME` begins with one of these (lower case).
+_NAME_KEYWORDS = (
+    "passw",
+    "pwd",
+    "secret",
+    "api_key",
+    "apikey",
+    "access_key",
+    "accesskey",
+    "auth_token",
+    "authtoken",
+    "token",
+    "credential",
+)
 Rule = secret_rules.Rule
 # Rules gitleaks lacks, or keeps narrower. Like gitleaks', each runs only on a text holding one
 # of its keywords (lower case); its secret is the first non-empty group, or the whole match.
@@ -54,6 +67,7 @@ OWN_RULES = (
         rf"(?i){_NAME}\b[\"'\]]*\s*[:=]\s*([\"'])([^\"'\n]{{8,}})\1",
         _NAME_KEYWORDS,
         secret_group=2,
+        at_keywords=True,
     ),
     # A whole line `name = value` or `name: value` (.env, YAML, INI, shell), the value
     # unquoted. To stay off code (`token = next_token()`, `password: str`), the value is one
@@ -96,7 +110,7 @@ def secret_spans(text: str) -> list[Span]:
         for rule in rules
     }
     for rule in fired.values():
-        spans += rule.spans(text)
+        spans += rule.spans(text, lowered)
     return _merged(spans)
 
 

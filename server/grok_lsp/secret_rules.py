@@ -17,6 +17,7 @@ import re
 import tomllib
 import warnings
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -33,6 +34,9 @@ class Rule:
     keywords: tuple[str, ...]
     secret_group: int = 0
     entropy: float = 0.0
+    # Every match starts at one of the keywords: the regex is tried there only, not at every
+    # offset (much cheaper for a pattern without a literal prefix, such as `(?i)a|b`).
+    at_keywords: bool = False
     _compiled: re.Pattern[str] | None = field(default=None, repr=False)
 
     @property
@@ -44,10 +48,10 @@ class Rule:
                 self._compiled = re.compile(self.source)
         return self._compiled
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where this rule's secrets are in `text`."""
+    def spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
+        """Where this rule's secrets are in `text` (`lowered`: `text.lower()`)."""
         found: list[tuple[int, int]] = []
-        for match in self.regex.finditer(text):
+        for match in self._matches(text, lowered):
             group = self.secret_group or next(
                 (index for index in range(1, len(match.groups()) + 1) if match.group(index)), 0
             )
@@ -55,6 +59,17 @@ class Rule:
             if secret and (not self.entropy or shannon_entropy(secret) > self.entropy):
                 found.append(match.span(group))
         return found
+
+    def _matches(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        if not self.at_keywords or len(lowered) != len(text):  # (a few characters lengthen)
+            yield from self.regex.finditer(text)
+            return
+        for keyword in self.keywords:
+            at = lowered.find(keyword)
+            while at >= 0:
+                if match := self.regex.match(text, at):
+                    yield match
+                at = lowered.find(keyword, at + 1)
 
 
 _FLAGS = re.compile(r"\(\?([a-zA-Z]+)\)")
