@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from functools import partial
 from types import ModuleType
 
@@ -32,6 +31,7 @@ from common import ROOT, emit, fmt, machine, machine_line, synthetic_python, tab
 from grok_lsp.drift import EditLog
 from grok_lsp.prompt import FileView, PromptBuilder
 from grok_lsp.settings import PromptSettings
+from overhead import median_us
 
 LINES = 50_000
 SECRET_EVERY = 500
@@ -66,15 +66,6 @@ def with_secrets(text: str) -> tuple[str, int]:
         lines[at] = SECRETS[at // SECRET_EVERY % len(SECRETS)]
     joined = "\n".join(lines)
     return joined, len(joined) // 2
-
-
-def median_us(step: Callable[[], object], runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter_ns()
-        step()
-        samples.append((time.perf_counter_ns() - started) / 1000)
-    return statistics.median(samples)
 
 
 def keystroke_prompts(builder_class: type, text: str, offset: int, runs: int) -> float:

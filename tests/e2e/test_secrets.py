@@ -151,15 +151,27 @@ WORKSPACE_KEY = "k-live-0123456789abcdefXYZ"  # not shaped like an xAI key: mask
 INIT_KEY = "xai-initoptions-0123456789abcdef"
 
 
+async def start_logging(
+    start_client: StartClient,
+    tmp_path: Path,
+    api_key: str,
+    completion: dict[str, Any] | None = None,
+    level: str = "INFO",
+) -> tuple[GrokClient, Path]:
+    """A server given `api_key` (and these `completion` settings), logging to a file."""
+    log_file = tmp_path / "grok.log"
+    client = await start_client(
+        settings={"completion": {"debounceMs": 0, **(completion or {})}, "apiKey": api_key},
+        args=["--log-level", level, "--log-file", str(log_file)],
+    )
+    return client, log_file
+
+
 async def test_the_api_key_is_in_no_log_line_message_or_stats(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
-    log_file = tmp_path / "grok.log"
     set_oracle(emulator, ORACLE)
-    client = await start_client(
-        settings={"completion": {"debounceMs": 0}, "apiKey": INIT_KEY},
-        args=["--log-level", "DEBUG", "--log-file", str(log_file)],
-    )
+    client, log_file = await start_logging(start_client, tmp_path, INIT_KEY, level="DEBUG")
     uri = open_document(client, PARTIAL)
     assert inserted(
         await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
@@ -251,14 +263,8 @@ UNHELD_XAI_KEY = "xai-pasted-elsewhere-0123456789abcdefghij"
 async def test_a_key_pasted_into_another_setting_is_masked_in_the_message(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
-    log_file = tmp_path / "grok.log"
-    client = await start_client(
-        settings={
-            "apiKey": NEW_KEY,
-            "completion": {"debounceMs": 0, "maxTokens": NEW_KEY, "maxLines": UNHELD_XAI_KEY},
-        },
-        args=["--log-file", str(log_file)],
-    )
+    pasted = {"maxTokens": NEW_KEY, "maxLines": UNHELD_XAI_KEY}
+    client, log_file = await start_logging(start_client, tmp_path, NEW_KEY, pasted)
     await asyncio.sleep(0.3)
     seen = await everything_said(client, log_file)
     assert "grok.completion.maxTokens" in seen["messages"]
@@ -271,12 +277,8 @@ async def test_a_key_pasted_into_another_setting_is_masked_in_the_message(
 async def test_a_previous_key_echoed_after_the_key_changed_is_masked(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
-    log_file = tmp_path / "grok.log"
     set_oracle(emulator, ORACLE)
-    client = await start_client(
-        settings={"completion": {"debounceMs": 0}, "apiKey": OLD_KEY},
-        args=["--log-file", str(log_file)],
-    )
+    client, log_file = await start_logging(start_client, tmp_path, OLD_KEY)
     uri = open_document(client, PARTIAL)
     assert inserted(
         await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
