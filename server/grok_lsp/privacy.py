@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
-from collections.abc import Iterable
 from functools import lru_cache
 
 import httpx
@@ -64,9 +63,10 @@ def verdict(patterns: GitIgnoreSpec, path: str, fold_case: bool) -> bool | None:
     return patterns.check_file(path.lower() if fold_case else path).include
 
 
-def is_excluded(path: str, user_patterns: Iterable[str], *, fold_case: bool) -> bool:
+@lru_cache(maxsize=4096)  # (every open file is judged again for every completion request)
+def is_excluded(path: str, user_patterns: tuple[str, ...], *, fold_case: bool) -> bool:
     """`path` (relative to the workspace, `/`-separated) by `grok.exclude`, then the defaults."""
-    said = verdict(spec(tuple(user_patterns), fold_case), path, fold_case)
+    said = verdict(spec(user_patterns, fold_case), path, fold_case)
     if said is not None:
         return said
     return bool(verdict(spec(DEFAULT_EXCLUDE, True), path, True))

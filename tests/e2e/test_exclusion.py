@@ -4,6 +4,7 @@ change."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from tests.conftest import Emulator, GrokClient, StartClient, open_document
 from tests.e2e.test_inline import inline_params
 from tests.e2e.test_secrets import MARKER
+
+from grok_lsp.ignorefiles import RECHECK_SECONDS
 
 TEXT = f"{MARKER} = 1\nimport os\nprint(os.name)\n"
 
@@ -118,5 +121,6 @@ async def test_a_changed_gitignore_is_read_again(
     write(gitignore, "other.py\n")
     stamp = gitignore.stat().st_mtime_ns + 1_000_000_000  # a changed file, whatever the clock
     os.utime(gitignore, ns=(stamp, stamp))
+    await asyncio.sleep(RECHECK_SECONDS + 0.1)  # (ignore files are checked once a second)
     assert await sent(client, emulator, generated)
     assert not await sent(client, emulator, (root / "other.py").as_uri())
