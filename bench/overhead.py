@@ -186,7 +186,7 @@ async def _measure_size(
 # --- the same steps, in-process ------------------------------------------------------------------
 
 
-def _time_us(step: Callable[[], object], repeat: int) -> float:
+def median_us(step: Callable[[], object], repeat: int) -> float:
     samples = []
     for _ in range(repeat):
         started = time.perf_counter_ns()
@@ -214,15 +214,15 @@ def handling_costs(lines: int, repeat: int) -> dict[str, float]:
         flip[0] = not flip[0]
         document.apply_change(change)
 
-    costs = {"didChange apply": _time_us(keystroke, repeat)}
+    costs = {"didChange apply": median_us(keystroke, repeat)}
     source = document.source
-    costs["position to offset (document, as inline.py)"] = _time_us(
+    costs["position to offset (document, as inline.py)"] = median_us(
         lambda: document.offset_at(position), repeat
     )
-    costs["position to offset (textpos, line by line)"] = _time_us(
+    costs["position to offset (textpos, line by line)"] = median_us(
         lambda: textpos.offset_at(source, position), repeat
     )
-    costs["query slices"] = _time_us(lambda: (source[:offset], source[offset:]), repeat)
+    costs["query slices"] = median_us(lambda: (source[:offset], source[offset:]), repeat)
 
     def view() -> FileView:  # as `documents.file_view` makes it
         return FileView(URI, "big.py", "python", document.source, document.edit_log.mark())

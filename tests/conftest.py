@@ -281,7 +281,8 @@ async def start_client(
     shut every one down afterwards.
 
     Its state (today's spend) is kept in the test's own `tmp_path / "state"`, never in the
-    user's cache. `args` go after the server's command line (e.g. `["--log-file", path]`).
+    user's cache. `args` go after the server's command line (e.g. `["--log-file", path]`);
+    `root_uri` is the workspace's (a directory that need not exist, unless a test reads it).
     """
     started: list[GrokClient] = []
 
@@ -290,6 +291,7 @@ async def start_client(
         settings: dict[str, Any] | None = None,
         env: dict[str, str] | None = None,
         args: list[str] | None = None,
+        root_uri: str = "file:///work",
         client_info: t.ClientInfo | None = None,
     ) -> GrokClient:
         server_env = {
@@ -312,7 +314,7 @@ async def start_client(
             t.InitializeParams(
                 capabilities=capabilities or vscode_capabilities(),
                 client_info=client_info,
-                root_uri="file:///work",
+                root_uri=root_uri,
                 initialization_options=grok,  # the same, so no request races the pull
             )
         )

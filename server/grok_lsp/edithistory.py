@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grok_lsp.redaction import KEY_MARK, excerpt
+from grok_lsp.redaction import KEY_MARK, scrub_slice
 
 KEEP = 8  # edits remembered per document
 _SHOWN_LINES = 12  # lines of each side of one edit shown at most
@@ -93,7 +93,7 @@ def render(history: EditHistory, live: str) -> str:
         now = live[line_from:line_to]
         was = live[line_from : edit.start] + edit.removed + live[edit.end : line_to]
         if KEY_MARK in was or (
-            keys and excerpt(live, line_from, line_to, mentions_keys=True) != now
+            keys and scrub_slice(live, line_from, line_to, mentions_keys=True) != now
         ):
             continue
         line = live.count("\n", 0, line_from) + 1

@@ -2,40 +2,26 @@
 
 pygls logs whole `initialize` params and every outgoing message at INFO, which would print an
 API key sent in `initializationOptions`; its loggers stay at WARNING and every record passes a
-filter that masks the known key and anything shaped like an xAI key.
+filter that masks every key the server has held and anything shaped like an xAI key
+(`masking.mask`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
 
-_KEY_SHAPE = re.compile(r"xai-[A-Za-z0-9_-]{8,}")
-_MASK = "[redacted]"
+from grok_lsp.masking import mask
 
 
 class RedactingFilter(logging.Filter):
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: set[str] = set()
-
-    def add_secret(self, secret: str | None) -> None:
-        if secret and len(secret) >= 4:
-            self._secrets.add(secret)
-
-    def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, _MASK)
-        return _KEY_SHAPE.sub(_MASK, text)
-
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if record.exc_info:
             message += "\n" + logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
             record.exc_text = None
-        record.msg = self.redact(message)
+        record.msg = mask(message)
         record.args = None
         return True
 

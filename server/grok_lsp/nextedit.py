@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from grok_lsp.drift import changed_span
 from grok_lsp.editplan import Edit, Region, minimal_edits, region
 from grok_lsp.postprocess import CURSOR_MARKER
-from grok_lsp.redaction import excerpt
+from grok_lsp.redaction import scrub_around
 
 REGION_LINES_BEFORE = 5
 REGION_LINES_AFTER = 20
@@ -47,10 +47,11 @@ def _word(char: str) -> bool:
 
 def task(path: str, language: str, source: str, at: Target, recent: str, keys: bool) -> str:
     """The tail's task: recent edits, then the region with the cursor marked. `keys`: whether
-    the source holds a private key (its blocks are replaced, see `redaction.excerpt`)."""
+    the source holds a private key (the region is scrubbed as part of the whole source, see
+    `redaction.scrub_around`, so a cursor inside a secret keeps its marker)."""
     span = at.region
-    body = excerpt(source, span.start, at.cursor, mentions_keys=keys) + CURSOR_MARKER
-    body += excerpt(source, at.cursor, span.end, mentions_keys=keys)
+    before, after = scrub_around(source, span.start, at.cursor, span.end, mentions_keys=keys)
+    body = before + CURSOR_MARKER + after
     return (
         "Task: predict the user's next edit. <recent_edits> holds their latest edits, oldest "
         "first: for each, the lines as they were (-) and as they are now (+). Continue what "

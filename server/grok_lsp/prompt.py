@@ -9,7 +9,8 @@ Layers, most stable first (see "The cacheable prompt" in DESIGN.md):
    window aligned to fixed line boundaries, so it does not slide with the cursor);
 4. the volatile tail — each range changed since the snapshot (as whole lines), the cursor
    region with a marker, and the task.
-Every layer passes `redaction.scrub` (credentials out) before it is sent.
+Every piece of every layer is scrubbed (`redaction`: credentials out) before it is cut to its
+budget or the cursor marker is put in, so no cut and no marker splits a secret.
 The `window` layout (a cursor-centred window) is kept only to measure against.
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from grok_lsp.drift import Drift, EditMark
 from grok_lsp.postprocess import CURSOR_MARKER
-from grok_lsp.redaction import KEY_MARK, excerpt, scrub
+from grok_lsp.redaction import KEY_MARK, encodable, scrub, scrub_around, scrub_slice
 from grok_lsp.settings import PromptSettings
 
 CHARS_PER_TOKEN = 3  # a conservative estimate for code
@@ -29,6 +30,11 @@ WINDOW_ALIGN_LINES = 256
 _MARK_LINES = 512  # a snapshot remembers where every this-many-th line starts
 REGION_LINES_BEFORE = 6
 REGION_LINES_AFTER = 3
+# Shares of the budget, in percent, for the volatile tail's two parts (the snapshot has 60,
+# the project context 15).
+REGION_SHARE = 10
+EDITS_SHARE = 12
+EDIT_REACH = 512  # an edit is widened to whole lines, but by at most this many characters
 
 SYSTEM = (
     "You are grok-lsp, a coding assistant embedded in a code editor.\n"
@@ -93,8 +99,10 @@ class PromptBuilder:
         if layout == "window":
             return self._window(file, offset)
 
+        region_chars = self.budget_chars * REGION_SHARE // 100
+
         def task(cursor_line: int, mentions_keys: bool) -> str:
-            region = _cursor_region(file, offset, cursor_line, mentions_keys)
+            region = _cursor_region(file, offset, cursor_line, mentions_keys, region_chars)
             return "Task: complete the code at the cursor.\n" + region
 
         return self._layered(file, offset, others, task)
@@ -103,7 +111,8 @@ class PromptBuilder:
         self, file: FileView, offset: int, others: Sequence[FileView], task: str
     ) -> list[Message]:
         """Layers 1-3 for `file`, then `task` after what changed since the snapshot."""
-        return self._layered(file, offset, others, lambda _line, _keys: task)
+        scrubbed = scrub(task)
+        return self._layered(file, offset, others, lambda _line, _keys: scrubbed)
 
     def _layered(
         self,
@@ -112,11 +121,12 @@ class PromptBuilder:
         others: Sequence[FileView],
         task: Callable[[int, bool], str],
     ) -> list[Message]:
-        """`task(cursor_line, mentions_keys)`: the last part of the tail."""
+        """`task(cursor_line, mentions_keys)`: the last part of the tail, scrubbed."""
         snapshot, drift, cursor_line = self._current_snapshot(file, offset, others)
         mentions_keys = _mentions_keys(snapshot, drift)
-        tail = scrub(
-            _edits_since(snapshot, drift, mentions_keys) + task(cursor_line, mentions_keys)
+        edits_chars = self.budget_chars * EDITS_SHARE // 100
+        tail = _edits_since(snapshot, drift, mentions_keys, edits_chars) + task(
+            cursor_line, mentions_keys
         )
         # One user message: strict chat templates (Gemma 3's, ...) refuse two user turns in a
         # row. The snapshot still leads it, so the leading bytes are as stable as before.
@@ -162,27 +172,19 @@ class PromptBuilder:
             end = min(first + span + WINDOW_ALIGN_LINES, len(lines))
         begin = len("\n".join(lines[:first])) + (1 if first else 0)
         mentions_keys = KEY_MARK in file.text
-        body = _clip(
-            excerpt(
-                file.text,
-                begin,
-                begin + len("\n".join(lines[first:end])),
-                mentions_keys=mentions_keys,
-            ),
-            snapshot_chars,
-        )
+        window_end = begin + min(len("\n".join(lines[first:end])), max(snapshot_chars, 0))
+        body = scrub_slice(file.text, begin, window_end, mentions_keys=mentions_keys)
         context = _project_context(file, others, self.budget_chars * 15 // 100)
         shown = (
-            f'{context}<file_snapshot path="{file.path}" language="{file.language_id}" '
+            f"{context}<file_snapshot {_attributes(file)} "
             f'first_line="{first + 1}">\n{body}\n</file_snapshot>\n'
         )
-        return _Snapshot(file.text, first, end, scrub(shown), _marks(lines), mentions_keys)
+        return _Snapshot(file.text, first, end, shown, _marks(lines), mentions_keys)
 
     def _window(self, file: FileView, offset: int) -> list[Message]:
         """The usual layout: N lines before the cursor and M after, in one message."""
         budget = self.budget_chars * 85 // 100
         before = file.text[:offset].split("\n")
-        after = file.text[offset:].split("\n")
         kept_before: list[str] = []
         size = 0
         for line in reversed(before):
@@ -191,45 +193,57 @@ class PromptBuilder:
                 break
             kept_before.insert(0, line)
         first_line = len(before) - len(kept_before)
-        kept_after = _clip("\n".join(after), budget - size)
+        start = offset - len("\n".join(kept_before))
+        end = min(offset + max(budget - size, 0), len(file.text))
         region = (
-            f'<cursor_region path="{file.path}" language="{file.language_id}" '
-            f'start_line="{first_line + 1}">\n'
-            + excerpt(file.text, offset - len("\n".join(kept_before)), offset)
-            + CURSOR_MARKER
-            + excerpt(file.text, offset, offset + len(kept_after))
-            + "\n</cursor_region>\n"
+            f'<cursor_region {_attributes(file)} start_line="{first_line + 1}">\n'
+            f"{_marked(file.text, start, offset, end, None)}\n</cursor_region>\n"
         )
         return [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": scrub("Task: complete the code at the cursor.\n" + region)},
+            {"role": "user", "content": "Task: complete the code at the cursor.\n" + region},
         ]
 
 
-def _cursor_region(file: FileView, offset: int, cursor_line: int, mentions_keys: bool) -> str:
-    """The lines around the cursor with the marker; `cursor_line` (the number of line breaks
-    before `offset`) saves counting them from the top of the file, `mentions_keys` searching
-    the whole file for a private key."""
-    line_start = file.text.rfind("\n", 0, offset) + 1
+def _cursor_region(
+    file: FileView, offset: int, cursor_line: int, mentions_keys: bool, chars: int
+) -> str:
+    """The lines around the cursor with the marker, at most `chars` of them (three quarters
+    before the cursor: a minified file's one line is cut around it); `cursor_line` (the number
+    of line breaks before `offset`) saves counting them from the top of the file,
+    `mentions_keys` searching the whole file for a private key."""
+    floor = max(offset - chars * 3 // 4, 0)
+    line_start = max(file.text.rfind("\n", floor, offset) + 1, floor)
     start = line_start
     for _ in range(REGION_LINES_BEFORE):
-        if start == 0:
+        if start <= floor:
             break
-        start = file.text.rfind("\n", 0, start - 1) + 1
+        start = max(file.text.rfind("\n", floor, start - 1) + 1, floor)
+    ceiling = min(offset + chars - (offset - start), len(file.text))
     end = offset
     for _ in range(REGION_LINES_AFTER + 1):
-        found = file.text.find("\n", end)
+        found = file.text.find("\n", end, ceiling)
         if found < 0:
-            end = len(file.text)
+            end = ceiling
             break
         end = found + 1
     first_line = cursor_line - file.text.count("\n", start, offset)
-    text = excerpt(file.text, start, offset, mentions_keys=mentions_keys) + CURSOR_MARKER
-    text += excerpt(file.text, offset, end, mentions_keys=mentions_keys).rstrip("\n")
+    text = _marked(file.text, start, offset, end, mentions_keys).rstrip("\n")
     return (
-        f'<cursor_region path="{file.path}" language="{file.language_id}" '
-        f'start_line="{first_line + 1}">\n{text}\n</cursor_region>\n'
+        f'<cursor_region {_attributes(file)} start_line="{first_line + 1}">\n'
+        f"{text}\n</cursor_region>\n"
     )
+
+
+def _marked(text: str, start: int, offset: int, end: int, mentions_keys: bool | None) -> str:
+    """`text[start:end]` scrubbed, then the cursor marker put at `offset`: right after the
+    placeholder of a secret the cursor is inside of (the marker is never swallowed)."""
+    before, after = scrub_around(text, start, offset, end, mentions_keys=mentions_keys)
+    return before + CURSOR_MARKER + after
+
+
+def _attributes(file: FileView) -> str:
+    return f'path="{encodable(file.path)}" language="{encodable(file.language_id)}"'
 
 
 def _marks(lines: list[str]) -> tuple[int, ...]:
@@ -255,33 +269,36 @@ def _mentions_keys(snapshot: _Snapshot, drift: Drift) -> bool:
     )
 
 
-def _edits_since(snapshot: _Snapshot, drift: Drift, mentions_keys: bool) -> str:
+def _edits_since(snapshot: _Snapshot, drift: Drift, mentions_keys: bool, chars: int) -> str:
     """One block per changed range, each widened to whole lines so the model reads lines, not
-    fragments; the unchanged lines between two ranges are not repeated."""
+    fragments (but by at most `EDIT_REACH` characters either side: one line of a minified
+    file is not repeated whole); the unchanged lines between two ranges are not repeated.
+    Ranges past `chars` in all are left out, and said to be."""
     if not drift.hunks:
         return ""
     live = drift.live
     blocks: list[str] = []
-    for hunk in drift.hunks:
+    used = 0
+    for shown, hunk in enumerate(drift.hunks):
+        if used >= chars:
+            blocks.append(f"({len(drift.hunks) - shown} more changed ranges, over the budget)\n")
+            break
         # Outside a hunk the texts agree, so the widening is the same on both sides.
-        live_from = live.rfind("\n", 0, hunk.live_start) + 1
-        live_to = _line_end(live, hunk.live_end)
+        floor = max(hunk.live_start - EDIT_REACH, 0)
+        live_from = max(live.rfind("\n", floor, hunk.live_start) + 1, floor)
+        live_to = _line_end(live, hunk.live_end, min(hunk.live_end + EDIT_REACH, len(live)))
         first = snapshot.line_of(hunk.old_start - (hunk.live_start - live_from)) + 1
         last = snapshot.line_of(hunk.old_end + (live_to - hunk.live_end)) + 1
-        blocks.append(
-            f"Lines {first}-{last} of the snapshot now read:\n"
-            f"{excerpt(live, live_from, live_to, mentions_keys=mentions_keys)}\n"
-        )
+        live_from = max(live_from, live_to - (chars - used))  # the latest text is kept
+        body = scrub_slice(live, live_from, live_to, mentions_keys=mentions_keys)
+        used += len(body)
+        blocks.append(f"Lines {first}-{last} of the snapshot now read:\n{body}\n")
     return "<edits_since_snapshot>\n" + "".join(blocks) + "</edits_since_snapshot>\n"
 
 
-def _line_end(text: str, offset: int) -> int:
-    found = text.find("\n", offset)
-    return len(text) if found < 0 else found
-
-
-def _clip(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[: max(chars, 0)]
+def _line_end(text: str, offset: int, limit: int) -> int:
+    found = text.find("\n", offset, limit)
+    return limit if found < 0 else found
 
 
 def _project_context(file: FileView, others: Sequence[FileView], chars: int) -> str:
@@ -290,9 +307,9 @@ def _project_context(file: FileView, others: Sequence[FileView], chars: int) -> 
     for other in sorted(others, key=lambda view: view.uri):
         if other.uri == file.uri or other.language_id != file.language_id:
             continue
-        body = excerpt(other.text, 0, max(chars - used, 0))
+        body = scrub_slice(other.text, 0, min(max(chars - used, 0), len(other.text)))
         if not body:
             break
-        parts.append(f'<file path="{other.path}">\n{body}\n</file>\n')
+        parts.append(f'<file path="{encodable(other.path)}">\n{body}\n</file>\n')
         used += len(body)
     return f"<project_context>\n{''.join(parts)}</project_context>\n" if parts else ""

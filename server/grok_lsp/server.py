@@ -24,10 +24,11 @@ from grok_lsp.estimate import Exchange, UsageEstimator
 from grok_lsp.explainstore import ExplanationStore
 from grok_lsp.failures import describe
 from grok_lsp.governor import Governor
-from grok_lsp.logging_setup import REDACTOR
+from grok_lsp.masking import mask
 from grok_lsp.metrics import Metrics
 from grok_lsp.pipeline import Pipeline, Query
 from grok_lsp.pricing import ModelPrice, cost_usd
+from grok_lsp.privacy import key_in_clear
 from grok_lsp.prompt import PromptBuilder
 from grok_lsp.protocol import LenientProtocol
 from grok_lsp.provider.client import ProviderClient
@@ -123,7 +124,6 @@ class GrokServer(LanguageServer):
     def apply_settings(self, workspace_config: object = None) -> LoadedSettings:
         loaded = load_settings(self.environ, self.initialization_options, workspace_config)
         old, self.settings = self.settings, loaded.settings
-        REDACTOR.add_secret(self.settings.api_key_value())
         if loaded.problems:
             self.window_show_message(
                 t.ShowMessageParams(
@@ -139,7 +139,8 @@ class GrokServer(LanguageServer):
         ):
             self.paused_reason = None  # e.g. a model that was not found has been changed
             self._spend_announced = None  # e.g. a ceiling raised, then reached again
-        if old.prompt != self.settings.prompt:
+        if old.prompt != self.settings.prompt or old.api_key != self.settings.api_key:
+            # (a new key is masked in prompts: snapshots scrubbed before it was held go)
             self.prompts = PromptBuilder(self.settings.prompt)
         connection = ("api_key", "base_url", "ca_bundle", "api")
         rebuild = old.completion.timeout_ms != self.settings.completion.timeout_ms
@@ -154,10 +155,12 @@ class GrokServer(LanguageServer):
     # provider -------------------------------------------------------------------------------
     def provider(self) -> ProviderClient:
         if self._provider is None:
+            key = self.settings.api_key_value()
+            in_clear = key is not None and key_in_clear(self.settings.base_url)
             try:
                 self._provider = ProviderClient(
                     self.settings.base_url,
-                    self.settings.api_key_value(),
+                    None if in_clear else key,
                     timeout=httpx.Timeout(self.settings.completion.timeout_ms / 1000, connect=5.0),
                     verify=self.settings.ca_bundle or True,
                     api=self.settings.wire_api,
@@ -174,6 +177,13 @@ class GrokServer(LanguageServer):
                     "cannot use the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or "
                     f"ALL_PROXY): {scrub(str(error))} Fix it and restart grok-lsp."
                 ) from None
+            if in_clear:
+                self.notify_user(
+                    f"grok-lsp: `grok.baseUrl` ({self.settings.base_url}) is plain http:// to "
+                    "another machine, so the API key is not sent: it would cross the network "
+                    "readable by anyone on the way. Use https://, or a loopback address "
+                    "(localhost, 127.0.0.1, [::1]) for a local server."
+                )
         return self._provider
 
     def _drop_provider(self) -> None:
@@ -286,7 +296,8 @@ class GrokServer(LanguageServer):
         if state == self.state and message is None:
             return
         self.state = state
-        self.protocol.notify(STATUS_NOTIFICATION, {"state": state, "message": message})
+        shown = None if message is None else mask(message)
+        self.protocol.notify(STATUS_NOTIFICATION, {"state": state, "message": shown})
 
     def report_error(self, error: ProviderError, action: str) -> None:
         """One clear message per kind of failure; every failure is logged."""
@@ -322,6 +333,13 @@ class GrokServer(LanguageServer):
     def conv_id(self, uri: str) -> str:
         """Stable per workspace+document, so requests reach the server holding their prefix."""
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.workspace.root_uri or ''}|{uri}"))
+
+    # Every message to the user passes here: each key the server has held is masked.
+    def window_show_message(self, params: t.ShowMessageParams) -> None:
+        super().window_show_message(t.ShowMessageParams(params.type, mask(params.message)))
+
+    def window_log_message(self, params: t.LogMessageParams) -> None:
+        super().window_log_message(t.LogMessageParams(params.type, mask(params.message)))
 
     def notify_user(self, message: str) -> None:
         log.info("%s", message)

@@ -16,9 +16,11 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
+from grok_lsp import masking
+from grok_lsp.redaction import scrub
+
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
 DEFAULT_MODEL = "grok-code-fast-1"
-DEFAULT_EXCLUDE = (".env*", "*.pem", "*.key", "id_rsa*", "secrets.*")
 # `api: "auto"` speaks the Responses API to xAI itself (xAI calls Chat Completions deprecated
 # and routes its cache by `prompt_cache_key` there), and Chat Completions to everything else:
 # llama.cpp, Ollama, vLLM and most gateways serve only that.
@@ -103,8 +105,14 @@ class Settings(_Section):
     actions: ActionsSettings = ActionsSettings()
     next_edit: NextEditSettings = NextEditSettings()
     prompt: PromptSettings = PromptSettings()
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    exclude_gitignored: bool = Field(False, description="Also never send git-ignored files.")
+    exclude: tuple[str, ...] = Field(
+        (),
+        description="gitignore-style patterns of files never sent, besides the credential "
+        "defaults (`privacy.DEFAULT_EXCLUDE`); `!pattern` sends a file back.",
+    )
+    exclude_gitignored: bool = Field(
+        False, description="Also never send files the workspace's `.gitignore` files ignore."
+    )
     prices: dict[str, Price] = Field(
         default_factory=dict, description="USD per million tokens, keyed by echoed model."
     )
@@ -190,6 +198,9 @@ def load_settings(
         unwrap_section(initialization_options),
         unwrap_section(workspace_config),
     ]
+    for source in sources:  # masked from here on, in this function's messages too
+        key = source.get("apiKey")
+        masking.hold(key if isinstance(key, str) else None)
     problems: dict[str, str] = {}
     for _ in range(50):  # each pass removes at least one bad value; the bound only guards a bug
         try:
@@ -221,9 +232,10 @@ def _wire_path(loc: tuple[int | str, ...]) -> list[str]:
 
 
 def _shown(detail: Mapping[str, Any]) -> str:
+    """The rejected value, masked before it is shortened (a cut key would not be recognised)."""
     if detail["loc"] and detail["loc"][0] == "apiKey":
-        return "a hidden value"
-    return repr(detail.get("input"))[:60]
+        return masking.MASK
+    return masking.mask(scrub(repr(detail.get("input"))))[:60]
 
 
 def _drop(raw: dict[str, Any], path: list[str]) -> bool:

@@ -29,12 +29,16 @@ PROXY_SECRET = "pr0xy-s3cret-4711"
 class ForwardProxy:
     """A plain-HTTP forward proxy on loopback. Each absolute-form request goes to its origin on
     a connection of its own (`Connection: close` both ways, so every request is seen here), and
-    is recorded as "METHOD /path" with the Proxy-Authorization it carried."""
+    is recorded as "METHOD /path" with the Proxy-Authorization and Authorization it carried.
+    `origin` ("host", port): where every request goes instead (a test's host names are not
+    resolved)."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, origin: tuple[str, int] | None = None) -> None:
         self.port = port
+        self.origin = origin
         self.forwarded: list[str] = []
         self.authorizations: list[str] = []
+        self.api_authorizations: list[str] = []
         self._server: asyncio.Server | None = None
 
     def url(self, userinfo: str = "") -> str:
@@ -66,13 +70,16 @@ class ForwardProxy:
         method, target, version = request_line.split(" ")
         url = urlsplit(target)
         self.forwarded.append(f"{method} {url.path}")
-        self.authorizations += [
-            line.split(":", 1)[1].strip()
-            for line in lines
-            if line.lower().startswith("proxy-authorization:")
-        ]
+        for header, found in (
+            ("proxy-authorization:", self.authorizations),
+            ("authorization:", self.api_authorizations),
+        ):
+            found += [
+                line.split(":", 1)[1].strip() for line in lines if line.lower().startswith(header)
+            ]
         kept = [line for line in lines if not line.lower().startswith(("proxy-", "connection:"))]
-        origin, to_origin = await asyncio.open_connection(url.hostname, url.port)
+        host, port = self.origin or (url.hostname, url.port)
+        origin, to_origin = await asyncio.open_connection(host, port)
         path = url.path + (f"?{url.query}" if url.query else "")
         to_origin.write(
             "\r\n".join([f"{method} {path} {version}", *kept, "Connection: close", "", ""]).encode(

@@ -7,6 +7,7 @@ import asyncio
 import ssl
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import certifi
 import pytest
@@ -21,6 +22,7 @@ from tests.conftest import (
 )
 from tests.e2e.test_actions import F401, actions_at, apply, titled
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+from tests.e2e.test_proxy import ForwardProxy, no_inherited_proxy  # noqa: F401 (a fixture)
 
 from grok_lsp.redaction import PLACEHOLDER, restore_secrets, scrub
 from grok_lsp.server import GrokServer
@@ -149,15 +151,27 @@ WORKSPACE_KEY = "k-live-0123456789abcdefXYZ"  # not shaped like an xAI key: mask
 INIT_KEY = "xai-initoptions-0123456789abcdef"
 
 
+async def start_logging(
+    start_client: StartClient,
+    tmp_path: Path,
+    api_key: str,
+    completion: dict[str, Any] | None = None,
+    level: str = "INFO",
+) -> tuple[GrokClient, Path]:
+    """A server given `api_key` (and these `completion` settings), logging to a file."""
+    log_file = tmp_path / "grok.log"
+    client = await start_client(
+        settings={"completion": {"debounceMs": 0, **(completion or {})}, "apiKey": api_key},
+        args=["--log-level", level, "--log-file", str(log_file)],
+    )
+    return client, log_file
+
+
 async def test_the_api_key_is_in_no_log_line_message_or_stats(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
-    log_file = tmp_path / "grok.log"
     set_oracle(emulator, ORACLE)
-    client = await start_client(
-        settings={"completion": {"debounceMs": 0}, "apiKey": INIT_KEY},
-        args=["--log-level", "DEBUG", "--log-file", str(log_file)],
-    )
+    client, log_file = await start_logging(start_client, tmp_path, INIT_KEY, level="DEBUG")
     uri = open_document(client, PARTIAL)
     assert inserted(
         await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
@@ -239,3 +253,84 @@ async def test_a_missing_ca_bundle_is_one_clear_message(
     await asyncio.sleep(0.1)
     [message] = [m.message for m in client.messages]
     assert "caBundle" in message and missing in message
+
+
+OLD_KEY = "k-old-unshaped-0123456789abcdefXYZ"  # no credential shape: masked only as held
+NEW_KEY = "k-new-unshaped-9876543210fedcbaZYX"
+UNHELD_XAI_KEY = "xai-pasted-elsewhere-0123456789abcdefghij"
+
+
+async def test_a_key_pasted_into_another_setting_is_masked_in_the_message(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    pasted = {"maxTokens": NEW_KEY, "maxLines": UNHELD_XAI_KEY}
+    client, log_file = await start_logging(start_client, tmp_path, NEW_KEY, pasted)
+    await asyncio.sleep(0.3)
+    seen = await everything_said(client, log_file)
+    assert "grok.completion.maxTokens" in seen["messages"]
+    assert "grok.completion.maxLines" in seen["messages"]
+    for where, text in seen.items():
+        for key in (NEW_KEY, UNHELD_XAI_KEY):
+            assert key[:12] not in text and key[-12:] not in text, (where, key)
+
+
+async def test_a_previous_key_echoed_after_the_key_changed_is_masked(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    set_oracle(emulator, ORACLE)
+    client, log_file = await start_logging(start_client, tmp_path, OLD_KEY)
+    uri = open_document(client, PARTIAL)
+    assert inserted(
+        await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+    ) == [EXPECTED]
+    # The old key pasted where the model goes, then the key changed: the API's 404 names it.
+    client.set_configuration(
+        {"completion": {"debounceMs": 0, "model": OLD_KEY}, "apiKey": NEW_KEY}, section="grok"
+    )
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.3)
+    emulator.fault("model_not_found")
+    await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+    seen = await everything_said(client, log_file)
+    assert "does not exist" in seen["messages"]  # the echo reached the user, masked
+    for where, text in seen.items():
+        assert OLD_KEY not in text, where
+
+
+@pytest.mark.usefixtures("no_inherited_proxy")
+async def test_a_plain_http_base_url_to_another_host_never_carries_the_key(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    """Through a loopback proxy (the host's name is never resolved): the request goes out,
+    without the key, and one message names the setting."""
+    set_oracle(emulator, ORACLE)
+    port = urlsplit(emulator.base_url).port
+    assert port is not None
+    async with ForwardProxy(origin=("127.0.0.1", port)) as proxy:
+        client = await start_client(
+            settings={"completion": {"debounceMs": 0}, "baseUrl": f"http://llm.lan:{port}/v1"},
+            env=dict(HTTP_PROXY=proxy.url()),
+        )
+        uri = open_document(client, PARTIAL)
+        result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+        assert inserted(result) == [EXPECTED]  # the emulator needs no key
+        assert "POST /v1/chat/completions" in proxy.forwarded
+        assert proxy.api_authorizations == []
+        await asyncio.sleep(0.1)
+        [message] = [m.message for m in client.messages]
+        assert "`grok.baseUrl`" in message and "http://llm.lan" in message
+        assert TEST_KEY not in message
+
+
+async def test_a_plain_http_base_url_to_loopback_carries_the_key(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    emulator.configure(requireApiKey=TEST_KEY)
+    client = await start_client()
+    uri = open_document(client, PARTIAL)
+    result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+    assert inserted(result) == [EXPECTED]
+    assert emulator.base_url.startswith("http://127.0.0.1")
+    await asyncio.sleep(0.1)
+    assert not client.messages

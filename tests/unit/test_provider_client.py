@@ -422,7 +422,7 @@ async def test_bad_key_echo_is_redacted(make_client: Callable[..., ProviderClien
     with pytest.raises(AuthenticationError) as caught:
         await collect(make_client(FakeAPI(httpx.Response(400, content=body))), request())
     assert KEY not in str(caught.value)
-    assert caught.value.message.startswith("Incorrect API key provided: <redacted>.")
+    assert caught.value.message.startswith("Incorrect API key provided: <redacted-secret>.")
 
 
 @pytest.mark.parametrize(
@@ -503,7 +503,7 @@ async def test_warm_up_swallows_errors(
     for _ in range(3):
         await client.warm_up()
     assert [str(r.url) for r in api.requests] == [f"{BASE}/models"] * 3
-    assert "warm-up failed: ConnectError: refused <redacted>" in caplog.text
+    assert "warm-up failed: ConnectError: refused <redacted-secret>" in caplog.text
     assert KEY not in caplog.text
 
 

@@ -190,14 +190,14 @@ def test_full_key_is_redacted_but_masked_echo_is_kept() -> None:
     body = flat("Client specified an invalid argument", f"Incorrect API key provided: {KEY}.")
     error = error_from_response(400, {}, body, secret=KEY)
     assert KEY not in str(error)
-    assert error.message == "Incorrect API key provided: <redacted>."
+    assert error.message == "Incorrect API key provided: <redacted-secret>."
     assert isinstance(error, AuthenticationError)
     masked = error_from_response(400, {}, flat("x", "Incorrect API key provided: xai-****wxyz"))
     assert masked.message == "Incorrect API key provided: xai-****wxyz"
 
 
 def test_redact() -> None:
-    assert redact(f"a {KEY} b {KEY}", KEY) == "a <redacted> b <redacted>"
+    assert redact(f"a {KEY} b {KEY}", KEY) == "a <redacted-secret> b <redacted-secret>"
     assert redact("nothing", None) == "nothing"
     assert redact("nothing", "") == "nothing"
 

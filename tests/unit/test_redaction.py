@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.redaction import PLACEHOLDER, scrub
+from grok_lsp import masking, secret_rules
+from grok_lsp.redaction import PLACEHOLDER, scrub, scrub_slice
 
 
 @pytest.mark.parametrize(
@@ -62,13 +63,50 @@ KEY = (
 )
 
 
-def test_an_excerpt_that_cuts_a_key_block_keeps_none_of_it() -> None:
-    from grok_lsp.redaction import excerpt
-
+def test_a_slice_that_cuts_a_key_block_keeps_none_of_it() -> None:
     text = f"before\n{KEY}\nafter"
     for start in range(len(text)):
         for end in range(start, len(text) + 1):
-            fragment = excerpt(text, start, end)
+            fragment = scrub_slice(text, start, end)
             assert "AKCAQ" not in fragment and "x9sec" not in fragment
-    assert excerpt(text, 0, 6) == "before" and excerpt(text, len(text) - 5, len(text)) == "after"
-    assert excerpt("x = 1\ny = 2", 2, 9) == "= 1\ny ="
+    assert scrub_slice(text, 0, 6) == "before"
+    assert scrub_slice(text, len(text) - 5, len(text)) == "after"
+    assert scrub_slice("x = 1\ny = 2", 2, 9) == "= 1\ny ="
+
+
+def test_a_short_held_key_is_masked_in_messages_but_not_in_code() -> None:
+    """An OpenAI-compatible server's placeholder key (`ollama`) is no secret: masking it in
+    prompts would blank the word in the user's code."""
+    masking.hold("ollama")
+    assert scrub("import ollama\n") == "import ollama\n"
+    assert masking.mask("key ollama") == f"key {PLACEHOLDER}"
+
+
+def test_every_gitleaks_rule_compiles_as_python() -> None:
+    rules = secret_rules.load()
+    assert len(rules) > 200  # the published set, less the file-name and catch-all rules
+    for rule in rules:
+        assert rule.regex.pattern and rule.keywords, rule.id
+
+
+@pytest.mark.parametrize(
+    ("go", "python"),
+    [
+        (r"\b(SG\.(?i)[a-z0-9]{66})(?:x|$)", r"\b(SG\.(?i:[a-z0-9]{66}))(?:x|$)"),
+        (r"(?i)abc", r"(?i)abc"),
+        (r"ab(?i)cd", r"ab(?i:cd)"),
+        (r"[(?i)]x\z", r"[(?i)]x\Z"),
+    ],
+)
+def test_go_flags_mid_pattern_become_scoped_groups(go: str, python: str) -> None:
+    assert secret_rules.from_go(go) == python
+
+
+@given(st.text(alphabet="ab'\"=:\n -_", max_size=40), st.integers(0, 90), st.integers(0, 90))
+def test_no_slice_shows_a_piece_of_a_secret(text: str, start: int, end: int) -> None:
+    """Wherever the cuts fall, even inside the secret (its letters are not in `text`)."""
+    secret = "cdefgh1234"
+    whole = f"{text}\npassword = '{secret}'\n{text}"
+    start, end = sorted((min(start, len(whole)), min(end, len(whole))))
+    piece = scrub_slice(whole, start, end)
+    assert not any(secret[at : at + 3] in piece for at in range(len(secret) - 2)), piece

@@ -11,12 +11,12 @@ so a keystroke costs microseconds even in a file of 50,000 lines. It also logs e
 from __future__ import annotations
 
 import logging
+import os
 import re
-import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from lsprotocol import types as t
 from pygls.uris import to_fs_path
@@ -25,7 +25,8 @@ from pygls.workspace import PositionCodec, TextDocument, Workspace
 from grok_lsp import textpos
 from grok_lsp.drift import EditLog
 from grok_lsp.edithistory import EditHistory
-from grok_lsp.privacy import is_excluded
+from grok_lsp.ignorefiles import IgnoreFiles
+from grok_lsp.privacy import folds_case, is_excluded
 from grok_lsp.prompt import FileView
 from grok_lsp.server import GrokServer
 
@@ -169,22 +170,42 @@ def display_path(ls: GrokServer, uri: str) -> str:
     return Path(path).as_posix()
 
 
-def excluded(ls: GrokServer, uri: str) -> bool:
-    """Files the user excluded (globs, optionally git-ignored files) are never sent."""
-    path = display_path(ls, uri)
-    if is_excluded(path, ls.settings.exclude):
-        return True
-    return ls.settings.exclude_gitignored and _git_ignored(to_fs_path(uri))
+def exclusion(ls: GrokServer, uri: str) -> str | None:
+    """Why the file at `uri` is never sent (`grok.exclude` and its defaults, an ignore file),
+    or None. A buffer that is not a file (`untitled:.env`) is judged by its name."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    patterns = ls.settings.exclude
+    if path is None:
+        name = unquote(urlsplit(uri).path).lstrip("/")
+        return _BY_PATTERNS if is_excluded(name, patterns, fold_case=True) else None
+    roots = [ls.workspace.root_path, *(to_fs_path(f.uri) for f in ls.workspace.folders.values())]
+    inside = [root for root in roots if root and _is_under(path, root)]
+    root = max(inside, key=len) if inside else None
+    fold_case = folds_case(root or os.path.dirname(path))
+    relative = Path(path).relative_to(root).as_posix() if root else Path(path).as_posix()
+    if is_excluded(relative.lstrip("/"), patterns, fold_case=fold_case):
+        return _BY_PATTERNS
+    if root is None:
+        return None
+    gitignored = ls.settings.exclude_gitignored
+    found = _ignore_files.ignored_by(root, relative, gitignored=gitignored, fold_case=fold_case)
+    return None if found is None else f"ignored by a `{found}` file"
+
+
+def _is_under(path: str, root: str) -> bool:
+    try:
+        Path(path).relative_to(root)
+    except ValueError:
+        return False
+    return True
 
 
 def unsendable(ls: GrokServer, document: TextDocument) -> str | None:
     """Why this document is never sent, or None. Logged once per document and reason."""
-    reason: str | None = None
-    if excluded(ls, document.uri):
-        reason = "excluded by `grok.exclude`"
-    elif len(document.source) > MAX_DOCUMENT_CHARS:
+    reason = exclusion(ls, document.uri)
+    if reason is None and len(document.source) > MAX_DOCUMENT_CHARS:
         reason = f"larger than {MAX_DOCUMENT_CHARS // 1_000_000} million characters"
-    elif "\x00" in document.source[:_BINARY_PROBE]:
+    elif reason is None and "\x00" in document.source[:_BINARY_PROBE]:
         reason = "binary (it holds NUL bytes)"
     if reason is not None and (document.uri, reason) not in _told:
         _told.add((document.uri, reason))
@@ -192,26 +213,9 @@ def unsendable(ls: GrokServer, document: TextDocument) -> str | None:
     return reason
 
 
+_BY_PATTERNS = "excluded by `grok.exclude` or its credential defaults"
 _told: set[tuple[str, str]] = set()
-_ignored_cache: dict[str, bool] = {}
-
-
-def _git_ignored(path: str | None) -> bool:
-    if path is None:
-        return False
-    if path not in _ignored_cache:
-        try:
-            done = subprocess.run(
-                ["git", "check-ignore", "-q", path],
-                cwd=Path(path).parent,
-                capture_output=True,
-                timeout=2,
-                check=False,
-            )
-            _ignored_cache[path] = done.returncode == 0
-        except (OSError, subprocess.SubprocessError):
-            _ignored_cache[path] = False
-    return _ignored_cache[path]
+_ignore_files = IgnoreFiles()
 
 
 def file_view(ls: GrokServer, document: TextDocument) -> FileView:

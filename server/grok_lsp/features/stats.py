@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from grok_lsp.masking import mask
 from grok_lsp.server import GrokServer
 
 STATS_REQUEST = "grok/stats"
@@ -16,7 +17,9 @@ DOCUMENT_REQUEST = "grok/document"
 def register(server: GrokServer) -> None:
     @server.feature(STATS_REQUEST)
     def stats(ls: GrokServer, params: Any) -> dict[str, Any]:
-        served = ls.metrics.snapshot(ls.settings.completion_model, ls.state, ls.last_error)
+        served = ls.metrics.snapshot(
+            mask(ls.settings.completion_model), ls.state, ls.last_error and mask(ls.last_error)
+        )
         served["rateLimitedForS"] = round(ls.governor.paused_for(), 1)
         served["runtime"] = {
             "tasks": len(asyncio.all_tasks()),

@@ -1,13 +1,11 @@
 """Keeps the API key out of exception messages and logs."""
 
-MASK = "<redacted>"
+from grok_lsp.masking import MASK, mask
+
+__all__ = ["MASK", "redact"]
 
 
 def redact(text: str, secret: str | None) -> str:
-    """Return `text` with every occurrence of `secret` replaced by a mask.
-
-    A masked echo such as xAI's "xai-****abcd" is left alone: only the full secret is removed.
-    """
-    if not secret:
-        return text
-    return text.replace(secret, MASK)
+    """`text` with `secret`, every key the server has held, and anything shaped like an xAI
+    key masked (`masking.mask`). A masked echo such as xAI's "xai-****abcd" is left alone."""
+    return mask(text, secret)
