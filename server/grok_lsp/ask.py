@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import dataclass
 
 from lsprotocol import types as t
 
@@ -24,16 +25,23 @@ RETRIES = 2
 MAX_BACKOFF_S = 8.0
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    model: str  # the model the API says answered, else the one asked for: what messages name
+
+
 class Progress:
     """Work-done progress where the client supports it; silent otherwise."""
 
-    def __init__(self, ls: GrokServer, title: str) -> None:
+    def __init__(self, ls: GrokServer, title: str, model: str) -> None:
         window = ls.client_capabilities.window
         self._ls = ls
         self._token: str | None = (
             str(uuid.uuid4()) if window and window.work_done_progress else None
         )
         self._title = title
+        self._model = model
         self._reported = 0
 
     async def __aenter__(self) -> Progress:
@@ -44,7 +52,7 @@ class Progress:
                 log.info("progress not created: %s", error)
                 self._token = None
                 return self
-            begin = t.WorkDoneProgressBegin(title=self._title, message="asking Grok…")
+            begin = t.WorkDoneProgressBegin(title=self._title, message=f"asking {self._model}…")
             self._ls.work_done_progress.begin(self._token, begin)
         return self
 
@@ -63,7 +71,7 @@ class Progress:
             self._ls.work_done_progress.tokens.pop(self._token, None)
 
 
-async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
+async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
     """The whole answer, retries included, within `grok.actions.timeoutMs`."""
     seconds = ls.settings.actions.timeout_ms / 1000
     try:
@@ -73,7 +81,7 @@ async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
         raise ProviderTimeoutError(f"no whole answer within {seconds:g} s") from None
 
 
-async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
+async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
     for attempt in range(RETRIES + 1):
         try:
             return await _once(ls, request, progress)
@@ -86,7 +94,7 @@ async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress
     raise AssertionError("unreachable")
 
 
-async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
+async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
     content: list[str] = []
     reasoning = 0
     usage = model = None
@@ -100,4 +108,4 @@ async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str
     finally:
         chars = sum(len(message["content"]) for message in request.messages)
         ls.record_usage(usage, model, chars // CHARS_PER_TOKEN)
-    return "".join(content)
+    return Reply("".join(content), model or request.model)

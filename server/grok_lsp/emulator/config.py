@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from grok_lsp.emulator.shapes import Shape
+
 
 def _camel(name: str) -> str:
     return to_camel(name).replace("1K", "1k")
@@ -43,6 +45,12 @@ class EmulatorConfig(BaseModel):
     overshoot_lines: int = Field(default=0, ge=0)
     """Lines a chatty model writes past what the cursor needed (the source's next lines)."""
     """Most lines an inline completion spans when the context calls for a block."""
+    refused_fields: tuple[str, ...] = ()
+    """Request fields answered with xAI's 400 "Argument not supported on this model: X"."""
+    realistic_seed: int | None = None
+    """Realistic answers (`shapes.py`): each answer wrapped as real models do, from this seed."""
+    answer_shape: Shape | None = None
+    """One realistic shape for every answer of its kind (tests go over each)."""
     require_api_key: str | None = Field(default=None, repr=False)
     """None accepts any key or none; otherwise a missing key is 401, a different one 400."""
 

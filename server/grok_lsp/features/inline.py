@@ -24,7 +24,9 @@ from grok_lsp.syntax import in_comment_or_string
 
 log = logging.getLogger(__name__)
 
-_FOLLOWING_LINES = 6  # lines after the cursor's line, to trim a suggestion that repeats them
+# Lines after the cursor's line, to trim a suggestion that repeats them; and before it, to trim
+# one that echoes them (the prompt shows the model six).
+_FOLLOWING_LINES = 6
 
 
 def register(server: GrokServer) -> None:
@@ -182,11 +184,17 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
     following_to = line_to
     for _ in range(_FOLLOWING_LINES):
         following_to = textpos.line_end(source, min(following_to + 1, len(source)))
+    preceding_from = line_from
+    for _ in range(_FOLLOWING_LINES):
+        if preceding_from == 0:
+            break
+        preceding_from = source.rfind("\n", 0, preceding_from - 1) + 1
     context = CursorContext(
         line_prefix=source[line_from:offset],
         line_suffix=source[offset:line_to],
         following=source[line_to + 1 : following_to],
         max_lines=settings.completion.max_lines,
+        preceding=source[preceding_from : max(line_from - 1, preceding_from)],
     )
     if (
         automatic

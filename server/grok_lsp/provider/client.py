@@ -21,12 +21,14 @@ from httpx._utils import (  # private, but what the client itself routes by (htt
 from grok_lsp import __version__
 from grok_lsp.provider.errors import (
     AuthenticationError,
+    BadRequestError,
     ProviderError,
     error_from_response,
     error_from_transport,
 )
 from grok_lsp.provider.models import accepts_reasoning_effort
 from grok_lsp.provider.redact import redact
+from grok_lsp.provider.refusals import RefusedFields
 from grok_lsp.provider.stream import ChatStream
 
 __all__ = ["ChatRequest", "ChatStream", "ProviderClient"]
@@ -48,6 +50,7 @@ class ChatRequest:
     temperature: float | None = None
     reasoning_effort: str | None = None  # sent only when accepts_reasoning_effort(model)
     conv_id: str | None = None  # -> header "x-grok-conv-id"; visible ASCII only
+    response_format: Mapping[str, Any] | None = None  # structured outputs, where accepted
 
     def __post_init__(self) -> None:
         if self.conv_id is not None and not _HEADER_TOKEN.fullmatch(self.conv_id):
@@ -66,6 +69,8 @@ class ChatRequest:
             body["temperature"] = self.temperature
         if self.reasoning_effort is not None and accepts_reasoning_effort(self.model):
             body["reasoning_effort"] = self.reasoning_effort
+        if self.response_format is not None:
+            body["response_format"] = dict(self.response_format)
         return body
 
 
@@ -91,8 +96,10 @@ class ProviderClient:
         verify: bool | str = True,
         transport: httpx.AsyncBaseTransport | None = None,
         proxy: str | None = None,
+        refused: RefusedFields | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._refused = refused or RefusedFields()
         self._api_key = (api_key or "").strip() or None
         self._rewarming: set[asyncio.Task[None]] = set()
         self._client = httpx.AsyncClient(
@@ -157,14 +164,7 @@ class ProviderClient:
         headers = {"Accept": "text/event-stream", "Accept-Encoding": "identity", **self._auth()}
         if request.conv_id is not None:
             headers["x-grok-conv-id"] = request.conv_id
-        url = f"{self._base_url}/chat/completions"
-        http_request = self._client.build_request("POST", url, json=request.body(), headers=headers)
-        try:
-            response = await self._client.send(http_request, stream=True)
-        except httpx.TransportError as exc:
-            raise error_from_transport(
-                exc, self._api_key, mid_stream=False, proxy=self._proxy
-            ) from None
+        response = await self._send_dropping_refused(request, headers)
         stream: ChatStream | None = None
         try:
             logger.debug(
@@ -175,18 +175,43 @@ class ProviderClient:
                 request.conv_id,
             )
             if not response.is_success:
-                raise error_from_response(
-                    response.status_code,
-                    response.headers,
-                    await _read(response),
-                    secret=self._api_key,
-                )
+                raise await self._error(response)
             stream = ChatStream(response, self._api_key)
             yield stream
         finally:
             await response.aclose()
             if stream is not None and not stream.done and not self._client.is_closed:
                 self._rewarm()  # closed before the end: that connection is gone
+
+    async def _send_dropping_refused(
+        self, request: ChatRequest, headers: dict[str, str]
+    ) -> httpx.Response:
+        """The streamed response, without the fields the server refused for this model: a 400
+        naming one more is learned (see `refusals.py`) and the request sent once again."""
+        url = f"{self._base_url}/chat/completions"
+        for attempt in range(2):
+            body = self._refused.without_refused(self._base_url, request.model, request.body())
+            http_request = self._client.build_request("POST", url, json=body, headers=headers)
+            try:
+                response = await self._client.send(http_request, stream=True)
+            except httpx.TransportError as exc:
+                raise error_from_transport(
+                    exc, self._api_key, mid_stream=False, proxy=self._proxy
+                ) from None
+            if response.status_code not in (400, 422) or attempt > 0:
+                return response
+            error = await self._error(response)
+            await response.aclose()
+            if not isinstance(error, BadRequestError) or not self._refused.learn(
+                self._base_url, request.model, body, error.message
+            ):
+                raise error
+        raise AssertionError("unreachable")
+
+    async def _error(self, response: httpx.Response) -> ProviderError:
+        return error_from_response(
+            response.status_code, response.headers, await _read(response), secret=self._api_key
+        )
 
     def _rewarm(self) -> None:
         # A moment later: not while the answer that closed the stream is still going out.
