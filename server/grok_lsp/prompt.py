@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from grok_lsp.drift import Drift, EditMark
-from grok_lsp.postprocess import CURSOR_MARKER
+from grok_lsp.postprocess import COMPLETION_TASK, CURSOR_MARKER
 from grok_lsp.redaction import KEY_MARK, excerpt, scrub
 from grok_lsp.settings import PromptSettings
 
@@ -29,14 +29,21 @@ WINDOW_ALIGN_LINES = 256
 _MARK_LINES = 512  # a snapshot remembers where every this-many-th line starts
 REGION_LINES_BEFORE = 6
 REGION_LINES_AFTER = 3
+# Up to this many lines before the cursor, so that what the region shows before the marker
+# occurs once in the file: a model can then tell where the cursor is from the region alone.
+REGION_LINES_BEFORE_MAX = 24
 
 SYSTEM = (
     "You are grok-lsp, a coding assistant embedded in a code editor.\n"
     "The user message layers are: <project_context> (other open files), <file_snapshot> (the "
-    "current file as it was a moment ago), <edits_since_snapshot> (what changed since), and a "
-    "task. Trust the edits over the snapshot.\n"
+    "current file as it was a moment ago), <edits_since_snapshot> (what changed since: each "
+    "block gives the changed lines' numbers in the snapshot and in the file now), and a task. "
+    "Trust the edits over the snapshot.\n"
     "Tasks:\n"
-    f"- Completion: a <cursor_region> marks the cursor with {CURSOR_MARKER}. Reply with only the "
+    "- Completion: the <cursor_region> is an excerpt of the file as it is now (the snapshot "
+    "with the edits applied), not of the snapshot; its start_line and cursor_line count lines "
+    f"of the file now. The cursor is where {CURSOR_MARKER} stands, on line cursor_line; the "
+    "lines before it in the region occur only there in the file. Reply with only the "
     "text to insert at the cursor: no explanation, no markdown fences, nothing repeated from "
     "before or after the cursor. Match the surrounding indentation and style. Prefer a short, "
     "likely completion: finish the current line, or write the block the line opens.\n"
@@ -95,7 +102,7 @@ class PromptBuilder:
 
         def task(cursor_line: int, mentions_keys: bool) -> str:
             region = _cursor_region(file, offset, cursor_line, mentions_keys)
-            return "Task: complete the code at the cursor.\n" + region
+            return f"{COMPLETION_TASK}\n{region}"
 
         return self._layered(file, offset, others, task)
 
@@ -201,7 +208,7 @@ class PromptBuilder:
         )
         return [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": scrub("Task: complete the code at the cursor.\n" + region)},
+            {"role": "user", "content": scrub(f"{COMPLETION_TASK}\n{region}")},
         ]
 
 
@@ -211,8 +218,8 @@ def _cursor_region(file: FileView, offset: int, cursor_line: int, mentions_keys:
     the whole file for a private key."""
     line_start = file.text.rfind("\n", 0, offset) + 1
     start = line_start
-    for _ in range(REGION_LINES_BEFORE):
-        if start == 0:
+    for count in range(REGION_LINES_BEFORE_MAX):
+        if start == 0 or (count >= REGION_LINES_BEFORE and _once_in(file.text, start, offset)):
             break
         start = file.text.rfind("\n", 0, start - 1) + 1
     end = offset
@@ -227,8 +234,15 @@ def _cursor_region(file: FileView, offset: int, cursor_line: int, mentions_keys:
     text += excerpt(file.text, offset, end, mentions_keys=mentions_keys).rstrip("\n")
     return (
         f'<cursor_region path="{file.path}" language="{file.language_id}" '
-        f'start_line="{first_line + 1}">\n{text}\n</cursor_region>\n'
+        f'start_line="{first_line + 1}" cursor_line="{cursor_line + 1}">\n{text}\n'
+        "</cursor_region>\n"
     )
+
+
+def _once_in(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` occurs in `text` only at `start` (two C-speed searches)."""
+    found = text.find(text[start:end])
+    return found == start and text.find(text[start:end], start + 1) < 0
 
 
 def _marks(lines: list[str]) -> tuple[int, ...]:
@@ -267,8 +281,10 @@ def _edits_since(snapshot: _Snapshot, drift: Drift, mentions_keys: bool) -> str:
         live_to = _line_end(live, hunk.live_end)
         first = snapshot.line_of(hunk.old_start - (hunk.live_start - live_from)) + 1
         last = snapshot.line_of(hunk.old_end + (live_to - hunk.live_end)) + 1
+        now = drift.live_line_of(live_from, snapshot.line_of) + 1
+        now_last = now + live.count("\n", live_from, live_to)
         blocks.append(
-            f"Lines {first}-{last} of the snapshot now read:\n"
+            f"Lines {first}-{last} of the snapshot are now lines {now}-{now_last} of the file:\n"
             f"{excerpt(live, live_from, live_to, mentions_keys=mentions_keys)}\n"
         )
     return "<edits_since_snapshot>\n" + "".join(blocks) + "</edits_since_snapshot>\n"
