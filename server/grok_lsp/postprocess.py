@@ -19,7 +19,7 @@ COMPLETION_TASK = "Task: complete the code at the cursor."
 _SCAFFOLDING = re.compile(
     r"^\s*(?:(?:</?(?:cursor_region|file_snapshot|edits_since_snapshot|project_context|file"
     r"|edit_target|explain_target|diagnostic|instruction)(?:\s[^>]*)?>\s*)+"
-    rf"|{re.escape(COMPLETION_TASK)}\s*|Lines \d+-\d+ of the snapshot\b.*:\s*)$"
+    rf"|{re.escape(COMPLETION_TASK)}\s*|Snapshot lines \d+-\d+, now lines \d+-\d+ of the file:\s*)$"
 )
 _LEADING_TAG = re.compile(r"^\s*<cursor_region(?:\s[^>]*)?>[ \t]*\n?")
 _FENCE = re.compile(r"^\s*```[\w+#.-]*\s*$")

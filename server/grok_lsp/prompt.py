@@ -27,11 +27,12 @@ from grok_lsp.settings import PromptSettings
 CHARS_PER_TOKEN = 3  # a conservative estimate for code
 WINDOW_ALIGN_LINES = 256
 _MARK_LINES = 512  # a snapshot remembers where every this-many-th line starts
-REGION_LINES_BEFORE = 6
-REGION_LINES_AFTER = 3
-# Up to this many lines before the cursor, so that what the region shows before the marker
-# occurs once in the file: a model can then tell where the cursor is from the region alone.
+# At least this many lines before the cursor, and more (up to the maximum) until what the region
+# shows before the marker occurs once in the file: then a model can tell where the cursor is from
+# the region alone. Three unique lines say that as well as six did, in a shorter uncached tail.
+REGION_LINES_BEFORE = 3
 REGION_LINES_BEFORE_MAX = 24
+REGION_LINES_AFTER = 3
 
 SYSTEM = (
     "You are grok-lsp, a coding assistant embedded in a code editor.\n"
@@ -284,7 +285,7 @@ def _edits_since(snapshot: _Snapshot, drift: Drift, mentions_keys: bool) -> str:
         now = drift.live_line_of(live_from, snapshot.line_of) + 1
         now_last = now + live.count("\n", live_from, live_to)
         blocks.append(
-            f"Lines {first}-{last} of the snapshot are now lines {now}-{now_last} of the file:\n"
+            f"Snapshot lines {first}-{last}, now lines {now}-{now_last} of the file:\n"
             f"{excerpt(live, live_from, live_to, mentions_keys=mentions_keys)}\n"
         )
     return "<edits_since_snapshot>\n" + "".join(blocks) + "</edits_since_snapshot>\n"

@@ -17,6 +17,7 @@ from grok_lsp import textpos
 from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
 from grok_lsp.pipeline import Query
 from grok_lsp.postprocess import CursorContext
+from grok_lsp.prompt import REGION_LINES_BEFORE_MAX
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.server import GrokServer
@@ -24,9 +25,7 @@ from grok_lsp.syntax import in_comment_or_string
 
 log = logging.getLogger(__name__)
 
-# Lines after the cursor's line, to trim a suggestion that repeats them; and before it, to trim
-# one that echoes them (the prompt shows the model six).
-_FOLLOWING_LINES = 6
+_FOLLOWING_LINES = 6  # lines after the cursor's line, to trim a suggestion that repeats them
 
 
 def register(server: GrokServer) -> None:
@@ -184,8 +183,8 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
     following_to = line_to
     for _ in range(_FOLLOWING_LINES):
         following_to = textpos.line_end(source, min(following_to + 1, len(source)))
-    preceding_from = line_from
-    for _ in range(_FOLLOWING_LINES):
+    preceding_from = line_from  # as many lines as the prompt's region may show, to drop an echo
+    for _ in range(REGION_LINES_BEFORE_MAX):
         if preceding_from == 0:
             break
         preceding_from = source.rfind("\n", 0, preceding_from - 1) + 1

@@ -186,8 +186,9 @@ class ProviderClient:
     async def _send_dropping_refused(
         self, request: ChatRequest, headers: dict[str, str]
     ) -> httpx.Response:
-        """The streamed response, without the fields the server refused for this model: a 400
-        naming one more is learned (see `refusals.py`) and the request sent once again."""
+        """The streamed response (any status but 400/422), without the fields the server refused
+        for this model: a 400 naming one more is learned (see `refusals.py`) and the request
+        sent once again. Other 400s raise here."""
         url = f"{self._base_url}/chat/completions"
         for attempt in range(2):
             body = self._refused.without_refused(self._base_url, request.model, request.body())
@@ -198,13 +199,14 @@ class ProviderClient:
                 raise error_from_transport(
                     exc, self._api_key, mid_stream=False, proxy=self._proxy
                 ) from None
-            if response.status_code not in (400, 422) or attempt > 0:
+            if response.status_code not in (400, 422):
                 return response
             error = await self._error(response)
             await response.aclose()
-            if not isinstance(error, BadRequestError) or not self._refused.learn(
+            learned = isinstance(error, BadRequestError) and self._refused.learn(
                 self._base_url, request.model, body, error.message
-            ):
+            )
+            if not learned or attempt > 0:  # once only; what it learned still counts next time
                 raise error
         raise AssertionError("unreachable")
 

@@ -51,7 +51,7 @@ class RefusedFields:
         named = [
             name
             for name in body
-            if name not in _ESSENTIAL and re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", message)
+            if name not in _ESSENTIAL and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", message)
         ]
         if len(named) != 1:
             return None
