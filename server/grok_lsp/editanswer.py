@@ -5,8 +5,9 @@ and, where the server accepts it, enforces that with a JSON schema (`EDIT_SCHEMA
 are not held to it wrap the object anyway: in a fence, after prose, followed by `// …` or `# …`,
 with single quotes or a trailing comma; or they send the corrected lines themselves in a code
 fence. Each is read here. A code fence is taken only when it is plainly the target's new text
-(its lines mostly the target's, not the whole file, still parseable where the target was); any
-other answer is refused whole, so text that is not code for the region is never applied.
+(its lines mostly the target's); any replacement, fenced or in the object, must not be the whole
+file and must still parse where the target did (Python). Any other answer is refused whole, so
+text that is not code for the region is never applied.
 """
 
 from __future__ import annotations
@@ -60,12 +61,32 @@ def parse_answer(text: str, target: str = "", language: str = "") -> Answer:
         found_object = True
         if isinstance(value.get("replacement"), str):
             summary = value.get("summary")
-            return Answer(value["replacement"], summary if isinstance(summary, str) else "")
+            replacement = _unfenced(value["replacement"])
+            if problem := _unfit(replacement, target, language):
+                raise MalformedAnswer(f"the replacement {problem}")
+            return Answer(replacement, summary if isinstance(summary, str) else "")
     if not found_object and (code := _region_code(text, target, language)) is not None:
         return Answer(code, "")
     if found_object:
         raise MalformedAnswer('the answer has no string "replacement"')
     raise MalformedAnswer("the answer is neither the JSON edit asked for nor code for the lines")
+
+
+def _unfenced(replacement: str) -> str:
+    """The replacement without a fence around all of it (some models fence it in the JSON)."""
+    whole = _FENCE.fullmatch(replacement.strip())
+    return whole["body"] if whole else replacement
+
+
+def _unfit(code: str, target: str, language: str) -> str | None:
+    """Why `code` cannot be the target's new text, or None."""
+    old = [line for line in target.split("\n") if line.strip()]
+    new = [line for line in code.split("\n") if line.strip()]
+    if target.strip() and len(new) > 2 * len(old) + 10:
+        return "is far longer than the lines it replaces (the whole file?)"
+    if language == "python" and _parses(target) and not _parses(code):
+        return "is not valid Python where the lines were"
+    return None
 
 
 def _objects(text: str) -> Iterator[dict[str, Any]]:
@@ -133,11 +154,9 @@ def _region_code(text: str, target: str, language: str) -> str | None:
     code = _indented_as(fences[0], target)
     old = [line.strip() for line in target.split("\n") if line.strip()]
     new = [line.strip() for line in code.split("\n") if line.strip()]
-    if not new or len(new) > 2 * len(old) + 10:  # the whole file, not the region
+    if not new or _unfit(code, target, language):
         return None
     if difflib.SequenceMatcher(a=old, b=new, autojunk=False).ratio() < _SIMILAR:
-        return None
-    if language == "python" and _parses(target) and not _parses(code):
         return None
     return code
 

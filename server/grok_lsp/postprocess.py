@@ -117,14 +117,15 @@ def _answer(text: str, context: CursorContext, *, final: bool) -> str:
 
 
 def _echoed(lines: list[str], preceding: list[str], *, final: bool) -> int:
-    """How many of `lines` (from the first, which must not be blank) repeat the lines just
-    before the cursor's line. Not final: also a run of them that the echo may yet complete."""
+    """How many of `lines` (from the first) repeat the lines just before the cursor's line, not
+    all blank (a leading line break is an answer). Not final: also a run of them that the echo
+    may yet complete."""
     said = [line.strip() for line in lines]
     before = [line.strip() for line in preceding]
-    if not said or not said[0] or not any(before):
+    if not said or not any(before):
         return 0
     for count in range(min(len(said), len(before)), 0, -1):
-        if said[:count] == before[len(before) - count :]:
+        if said[:count] == before[len(before) - count :] and any(said[:count]):
             return count
     if not final:
         for start in range(len(before) - len(said)):

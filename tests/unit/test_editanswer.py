@@ -28,6 +28,7 @@ EDIT = json.dumps({"replacement": FIXED, "summary": "drop os"})
         repr(json.loads(EDIT)),  # single quotes
         "{'replacement': 'import sys\\n', 'summary': 'drop os',}",  # and a trailing comma
         '{\n  "replacement": "import sys\\n", // the kept line\n  "summary": "drop os"\n}',
+        json.dumps({"replacement": f"```python\n{FIXED}\n```", "summary": "fenced inside"}),
     ],
 )
 def test_the_json_edit_is_found_in_every_wrapping(answer: str) -> None:
@@ -62,6 +63,8 @@ WHOLE_FILE = "\n".join(f"line_{n} = {n}" for n in range(40))
         "```python\nprint('unrelated example')\n```",  # code, but not these lines
         "```python\nimport sys\n```\nor\n```python\nimport os\n```",  # which one?
         "```python\nimport sys (\n```",  # the region parsed; this does not
+        json.dumps({"replacement": WHOLE_FILE}),  # in the object too: not the region
+        json.dumps({"replacement": "import sys ("}),
     ],
 )
 def test_anything_else_is_refused_whole(answer: str) -> None:

@@ -79,7 +79,7 @@ def test_never_blank_and_single_line_mid_line(raw: str) -> None:
     assert "\n" not in text
 
 
-BEFORE = "def fib(n):\n    if n < 2:\n        return n"
+BEFORE = "\n\ndef fib(n):\n    if n < 2:\n        return n"
 AFTER_BLOCK = CursorContext(
     line_prefix="    return fib(n - 1) + ", line_suffix="", following="", preceding=BEFORE
 )
@@ -119,3 +119,10 @@ def test_an_answer_that_only_repeats_the_prompt_is_no_suggestion(answer: str) ->
 def test_a_line_like_an_earlier_one_but_not_ending_the_echo_is_kept() -> None:
     context = CursorContext(line_prefix="", line_suffix="", following="", preceding=BEFORE)
     assert streamed(context, "    if n < 2:\n        return 1") == "    if n < 2:\n        return 1"
+
+
+def test_a_leading_line_break_after_a_blank_line_is_an_answer_not_an_echo() -> None:
+    context = CursorContext(
+        line_prefix="def f():", line_suffix="", following="", preceding="x = 1\n"
+    )
+    assert streamed(context, "\n    return 1\n") == "\n    return 1"
