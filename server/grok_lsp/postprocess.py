@@ -108,12 +108,11 @@ def _answer(text: str, context: CursorContext, *, final: bool) -> str:
     before, marker, after = text.rpartition(CURSOR_MARKER)
     if marker:  # text before an echoed marker is the prompt's; a marker at the end is noise
         text = after if after.strip() else before + after
-    text = _LEADING_TAG.sub("", text, count=1)
-    lines = [line for line in text.split("\n") if not _SCAFFOLDING.match(line)]
-    if text.endswith("\n") and lines and lines[-1]:  # the scaffolding line was the last
-        lines.append("")
-    echoed = _echoed(lines if final else lines[:-1], context.preceding.split("\n"), final=final)
-    return "\n".join(lines[echoed:])
+    parts = _LEADING_TAG.sub("", text, count=1).split("\n")
+    writing = [] if final else parts[-1:]  # the line still being written is judged when done
+    lines = [line for line in parts[: len(parts) - len(writing)] if not _SCAFFOLDING.match(line)]
+    echoed = _echoed(lines, context.preceding.split("\n"), final=final)
+    return "\n".join(lines[echoed:] + writing)
 
 
 def _echoed(lines: list[str], preceding: list[str], *, final: bool) -> int:
