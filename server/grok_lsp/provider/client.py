@@ -167,13 +167,6 @@ class ProviderClient:
         response = await self._send_dropping_refused(request, headers)
         stream: ChatStream | None = None
         try:
-            logger.debug(
-                "chat: HTTP %s over %s, model=%s conv=%s",
-                response.status_code,
-                response.http_version,
-                request.model,
-                request.conv_id,
-            )
             if not response.is_success:
                 raise await self._error(response)
             stream = ChatStream(response, self._api_key)
@@ -199,6 +192,13 @@ class ProviderClient:
                 raise error_from_transport(
                     exc, self._api_key, mid_stream=False, proxy=self._proxy
                 ) from None
+            logger.debug(
+                "chat: HTTP %s over %s, model=%s conv=%s",
+                response.status_code,
+                response.http_version,
+                request.model,
+                request.conv_id,
+            )
             if response.status_code not in (400, 422):
                 return response
             error = await self._error(response)
