@@ -30,16 +30,25 @@ MAX_BACKOFF_S = 8.0
 REASONING_SHOWN = 80  # the latest characters of the reasoning, on one line
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    model: str  # the model the API says answered, else the one asked for: what messages name
+    usage: Usage  # the API's figures, or an estimate when the stream ended without them
+    cost_usd: float | None  # None when the served model has no known price
+
+
 class Progress:
     """Work-done progress where the client supports it; silent otherwise."""
 
-    def __init__(self, ls: GrokServer, title: str) -> None:
+    def __init__(self, ls: GrokServer, title: str, model: str) -> None:
         window = ls.client_capabilities.window
         self._ls = ls
         self._token: str | None = (
             str(uuid.uuid4()) if window and window.work_done_progress else None
         )
         self._title = title
+        self._model = model
         self._reported = 0
 
     async def __aenter__(self) -> Progress:
@@ -50,7 +59,7 @@ class Progress:
                 log.info("progress not created: %s", error)
                 self._token = None
                 return self
-            begin = t.WorkDoneProgressBegin(title=self._title, message="asking Grok…")
+            begin = t.WorkDoneProgressBegin(title=self._title, message=f"asking {self._model}…")
             self._ls.work_done_progress.begin(self._token, begin)
         return self
 
@@ -74,7 +83,7 @@ class Progress:
             self._ls.work_done_progress.tokens.pop(self._token, None)
 
 
-async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
+async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
     """The whole answer, retries included, within `grok.actions.timeoutMs`."""
     seconds = ls.settings.actions.timeout_ms / 1000
     try:
@@ -84,7 +93,7 @@ async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
         raise ProviderTimeoutError(f"no whole answer within {seconds:g} s") from None
 
 
-async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
+async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
     for attempt in range(RETRIES + 1):
         try:
             return await _once(ls, request, progress)
@@ -97,20 +106,13 @@ async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress
     raise AssertionError("unreachable")
 
 
-async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
-    return (await stream_answer(ls, request, progress.reasoning)).text
-
-
-@dataclass(frozen=True, slots=True)
-class Answered:
-    text: str
-    usage: Usage  # the API's figures, or an estimate when the stream ended without them
-    cost_usd: float | None  # None when the served model has no known price
+async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
+    return await stream_answer(ls, request, progress.reasoning)
 
 
 async def stream_answer(
     ls: GrokServer, request: ChatRequest, on_reasoning: Callable[[int, str], None] | None = None
-) -> Answered:
+) -> Reply:
     """One whole answer, one attempt; its usage is recorded (an estimate if the stream is cut).
     `on_reasoning` is told how many reasoning characters came so far, and the latest of them."""
     content: list[str] = []
@@ -131,4 +133,4 @@ async def stream_answer(
             usage, cost = ls.record_usage(
                 Exchange(request.conv_id, sent, chars, reasoning, chat.usage, chat.model)
             )
-    return Answered("".join(content), usage, cost)
+    return Reply("".join(content), chat.model or request.model, usage, cost)

@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[:1] == ["emulator"]:
         from grok_lsp.emulator.__main__ import main as emulator_main
 
-        return emulator_main(arguments[1:])
+        return emulator_main(arguments[1:], prog="grok-lsp emulator")
     args = build_parser().parse_args(arguments)
     logging_setup.configure(args.log_level, args.log_file)
     if args.command == "try":

@@ -1,8 +1,7 @@
-"""Code-action edits: the region the model may rewrite, its strict answer, and minimal edits.
+"""Code-action edits: the region the model may rewrite, and minimal edits to its new text.
 
-The model answers `{"replacement": "<new text of exactly the target lines>", "summary": "…"}`.
-Anything else is rejected whole, so a bad answer never yields a half-applied edit. The edits
-sent to the editor cover only the lines that changed, never the whole region or file.
+The model's answer is read in `editanswer.py`. The edits sent to the editor cover only the
+lines that changed, never the whole region or file.
 
 Lines are LSP's (`\n`, `\r\n` or a lone `\r` ends one). The model is shown the target with
 `\n` breaks only and may answer with any; the new lines take the file's own line break, so a
@@ -12,18 +11,12 @@ fix in a CRLF file leaves it CRLF and touches only the lines it changes.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass
 
 from grok_lsp import textpos
 
 _BREAK = re.compile(r"\r\n|\r|\n")
-_FENCED = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*)\n\s*```\s*$", re.DOTALL)
-
-
-class MalformedAnswer(ValueError):
-    """The model's answer is not the JSON object the prompt asked for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +35,6 @@ class Region:
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
-    replacement: str
-    summary: str
-
-
-@dataclass(frozen=True, slots=True)
 class Edit:
     start: int  # offsets into the source
     end: int
@@ -62,20 +49,6 @@ def region(source: str, first_line: int, last_line: int, context: int = 0) -> Re
     start = textpos.line_start(source, first)
     end = textpos.line_end(source, textpos.line_start(source, last))
     return Region(start, end, first, last)
-
-
-def parse_answer(text: str) -> Answer:
-    body = text.strip()
-    if fenced := _FENCED.match(body):
-        body = fenced.group("body")
-    try:
-        value = json.loads(body)
-    except json.JSONDecodeError as error:
-        raise MalformedAnswer(f"the answer is not JSON ({error.msg})") from None
-    if not isinstance(value, dict) or not isinstance(value.get("replacement"), str):
-        raise MalformedAnswer('the answer has no string "replacement"')
-    summary = value.get("summary")
-    return Answer(value["replacement"], summary if isinstance(summary, str) else "")
 
 
 def minimal_edits(source: str, target: Region, replacement: str) -> list[Edit]:

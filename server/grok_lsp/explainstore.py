@@ -14,6 +14,7 @@ class Explanation:
     end_line: int
     end: int
     text: str  # markdown
+    model: str  # the model that wrote it
 
 
 class ExplanationStore:

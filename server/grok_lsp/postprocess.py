@@ -1,9 +1,11 @@
 """From what the model streams to what the editor shows.
 
 `StopRule` decides while streaming when enough has arrived (a single line is complete, or a block
-has ended by dedent or by the line cap) so that the stream can be closed early. `finish` then
-trims the text: fences and chatter, an echoed cursor marker, text repeated from the line before
-the cursor, overlap with the text after the cursor, doubled indentation, blank results.
+has ended by dedent or by the line cap) so that the stream can be closed early. Both read the
+answer without what a model echoes of its prompt: fences, the prompt's own scaffolding (its tags,
+the task line, the cursor marker and what precedes it) and lines that repeat those before the
+cursor. `finish` then trims the text: text repeated from the line before the cursor, overlap with
+the text after the cursor, doubled indentation, blank results.
 """
 
 from __future__ import annotations
@@ -12,6 +14,14 @@ import re
 from dataclasses import dataclass
 
 CURSOR_MARKER = "<|cursor|>"
+COMPLETION_TASK = "Task: complete the code at the cursor."
+# A line that is only the prompt's scaffolding: its tags, the task line, an edits header.
+_SCAFFOLDING = re.compile(
+    r"^\s*(?:(?:</?(?:cursor_region|file_snapshot|edits_since_snapshot|project_context|file"
+    r"|edit_target|explain_target|diagnostic|instruction)(?:\s[^>]*)?>\s*)+"
+    rf"|{re.escape(COMPLETION_TASK)}\s*|Snapshot lines \d+-\d+, now lines \d+-\d+ of the file:\s*)$"
+)
+_LEADING_TAG = re.compile(r"^\s*<cursor_region(?:\s[^>]*)?>[ \t]*\n?")
 _FENCE = re.compile(r"^\s*```[\w+#.-]*\s*$")
 _CLOSERS = ")]}>\"'`;:,"
 _BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->", "do", "then")
@@ -23,6 +33,7 @@ class CursorContext:
     line_suffix: str  # text of the cursor's line after the cursor
     following: str  # a few lines after the cursor's line, for overlap removal
     max_lines: int = 8
+    preceding: str = ""  # a few whole lines before the cursor's line, for echo removal
 
     @property
     def multiline(self) -> bool:
@@ -50,7 +61,7 @@ class StopRule:
 
     def feed(self, delta: str) -> bool:
         self._text += delta
-        lines = _without_fences(self._text).split("\n")
+        lines = _answer(self._text, self._context, final=False).split("\n")
         complete = lines[:-1]  # the last element is a line still being written
         if not self._context.multiline:
             return any(line.strip() for line in complete)
@@ -61,7 +72,7 @@ class StopRule:
 
     def cut(self) -> str:
         """The text up to where the rule stopped, before `finish`."""
-        body = _without_fences(self._text)
+        body = _answer(self._text, self._context, final=True)
         if not self._context.multiline:
             stripped = body.lstrip("\n") if not self._context.line_prefix.strip() else body
             return stripped.split("\n", 1)[0]
@@ -88,6 +99,38 @@ def _dedented(written: list[str], context: CursorContext) -> bool:
         base += 1  # the body sits deeper than the opener's line
     newest = written[-1]
     return len(newest) - len(newest.lstrip()) < base
+
+
+def _answer(text: str, context: CursorContext, *, final: bool) -> str:
+    """The answer without fences and without what the model echoed of its prompt. While
+    streaming (`final` false), leading lines that may still turn out an echo are held back."""
+    text = _without_fences(text)
+    before, marker, after = text.rpartition(CURSOR_MARKER)
+    if marker:  # text before an echoed marker is the prompt's; a marker at the end is noise
+        text = after if after.strip() else before + after
+    parts = _LEADING_TAG.sub("", text, count=1).split("\n")
+    writing = [] if final else parts[-1:]  # the line still being written is judged when done
+    lines = [line for line in parts[: len(parts) - len(writing)] if not _SCAFFOLDING.match(line)]
+    echoed = _echoed(lines, context.preceding.split("\n"), final=final)
+    return "\n".join(lines[echoed:] + writing)
+
+
+def _echoed(lines: list[str], preceding: list[str], *, final: bool) -> int:
+    """How many of `lines` (from the first) repeat the lines just before the cursor's line, not
+    all blank (a leading line break is an answer). Not final: also a run of them that the echo
+    may yet complete."""
+    said = [line.strip() for line in lines]
+    before = [line.strip() for line in preceding]
+    if not said or not any(before):
+        return 0
+    for count in range(min(len(said), len(before)), 0, -1):
+        if said[:count] == before[len(before) - count :] and any(said[:count]):
+            return count
+    if not final:
+        for start in range(len(before) - len(said)):
+            if before[start : start + len(said)] == said:
+                return len(said)
+    return 0
 
 
 def _without_fences(text: str) -> str:

@@ -21,14 +21,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from grok_lsp.drift import Drift, EditMark
-from grok_lsp.postprocess import CURSOR_MARKER
+from grok_lsp.postprocess import COMPLETION_TASK, CURSOR_MARKER
 from grok_lsp.redaction import KEY_MARK, encodable, scrub, scrub_around, scrub_slice
 from grok_lsp.settings import PromptSettings
 
 CHARS_PER_TOKEN = 3  # a conservative estimate for code
 WINDOW_ALIGN_LINES = 256
 _MARK_LINES = 512  # a snapshot remembers where every this-many-th line starts
-REGION_LINES_BEFORE = 6
+# At least this many lines before the cursor, and more (up to the maximum) until what the region
+# shows before the marker occurs once in the file: then a model can tell where the cursor is from
+# the region alone. Three unique lines say that as well as six did, in a shorter uncached tail.
+REGION_LINES_BEFORE = 3
+REGION_LINES_BEFORE_MAX = 24
 REGION_LINES_AFTER = 3
 # Shares of the budget, in percent, for the volatile tail's two parts (the snapshot has 60,
 # the project context 15).
@@ -39,10 +43,14 @@ EDIT_REACH = 512  # an edit is widened to whole lines, but by at most this many 
 SYSTEM = (
     "You are grok-lsp, a coding assistant embedded in a code editor.\n"
     "The user message layers are: <project_context> (other open files), <file_snapshot> (the "
-    "current file as it was a moment ago), <edits_since_snapshot> (what changed since), and a "
-    "task. Trust the edits over the snapshot.\n"
+    "current file as it was a moment ago), <edits_since_snapshot> (what changed since: each "
+    "block gives the changed lines' numbers in the snapshot and in the file now), and a task. "
+    "Trust the edits over the snapshot.\n"
     "Tasks:\n"
-    f"- Completion: a <cursor_region> marks the cursor with {CURSOR_MARKER}. Reply with only the "
+    "- Completion: the <cursor_region> is an excerpt of the file as it is now (the snapshot "
+    "with the edits applied), not of the snapshot; its start_line and cursor_line count lines "
+    f"of the file now. The cursor is where {CURSOR_MARKER} stands, on line cursor_line; the "
+    "lines before it in the region occur only there in the file. Reply with only the "
     "text to insert at the cursor: no explanation, no markdown fences, nothing repeated from "
     "before or after the cursor. Match the surrounding indentation and style. Prefer a short, "
     "likely completion: finish the current line, or write the block the line opens.\n"
@@ -103,7 +111,7 @@ class PromptBuilder:
 
         def task(cursor_line: int, mentions_keys: bool) -> str:
             region = _cursor_region(file, offset, cursor_line, mentions_keys, region_chars)
-            return "Task: complete the code at the cursor.\n" + region
+            return f"{COMPLETION_TASK}\n{region}"
 
         return self._layered(file, offset, others, task)
 
@@ -201,7 +209,7 @@ class PromptBuilder:
         )
         return [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": "Task: complete the code at the cursor.\n" + region},
+            {"role": "user", "content": f"{COMPLETION_TASK}\n{region}"},
         ]
 
 
@@ -215,8 +223,8 @@ def _cursor_region(
     floor = max(offset - chars * 3 // 4, 0)
     line_start = max(file.text.rfind("\n", floor, offset) + 1, floor)
     start = line_start
-    for _ in range(REGION_LINES_BEFORE):
-        if start <= floor:
+    for count in range(REGION_LINES_BEFORE_MAX):
+        if start <= floor or (count >= REGION_LINES_BEFORE and _once_in(file.text, start, offset)):
             break
         start = max(file.text.rfind("\n", floor, start - 1) + 1, floor)
     ceiling = min(offset + chars - (offset - start), len(file.text))
@@ -230,8 +238,8 @@ def _cursor_region(
     first_line = cursor_line - file.text.count("\n", start, offset)
     text = _marked(file.text, start, offset, end, mentions_keys).rstrip("\n")
     return (
-        f'<cursor_region {_attributes(file)} start_line="{first_line + 1}">\n'
-        f"{text}\n</cursor_region>\n"
+        f'<cursor_region {_attributes(file)} start_line="{first_line + 1}" '
+        f'cursor_line="{cursor_line + 1}">\n{text}\n</cursor_region>\n'
     )
 
 
@@ -244,6 +252,12 @@ def _marked(text: str, start: int, offset: int, end: int, mentions_keys: bool | 
 
 def _attributes(file: FileView) -> str:
     return f'path="{encodable(file.path)}" language="{encodable(file.language_id)}"'
+
+
+def _once_in(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` occurs in `text` only at `start` (two C-speed searches)."""
+    found = text.find(text[start:end])
+    return found == start and text.find(text[start:end], start + 1) < 0
 
 
 def _marks(lines: list[str]) -> tuple[int, ...]:
@@ -292,7 +306,10 @@ def _edits_since(snapshot: _Snapshot, drift: Drift, mentions_keys: bool, chars: 
         live_from = max(live_from, live_to - (chars - used))  # the latest text is kept
         body = scrub_slice(live, live_from, live_to, mentions_keys=mentions_keys)
         used += len(body)
-        blocks.append(f"Lines {first}-{last} of the snapshot now read:\n{body}\n")
+        now = drift.live_line_of(live_from, snapshot.line_of) + 1
+        now_last = now + live.count("\n", live_from, live_to)
+        header = f"Snapshot lines {first}-{last}, now lines {now}-{now_last} of the file:"
+        blocks.append(f"{header}\n{body}\n")
     return "<edits_since_snapshot>\n" + "".join(blocks) + "</edits_since_snapshot>\n"
 
 

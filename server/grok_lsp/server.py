@@ -40,6 +40,7 @@ from grok_lsp.provider.errors import (
     ProviderError,
     RateLimitError,
 )
+from grok_lsp.provider.refusals import RefusedFields
 from grok_lsp.provider.usage import Usage
 from grok_lsp.redaction import scrub
 from grok_lsp.settings import LoadedSettings, Settings, load_settings
@@ -84,6 +85,7 @@ class GrokServer(LanguageServer):
         self.state = "idle"
         self.last_error: str | None = None
         self._provider: ProviderClient | None = None
+        self.refused_fields = RefusedFields()  # outlives each client: for the server's life
         self._announced: set[str] = set()  # error kinds already shown to the user
         self._unpriced: set[str] = set()  # models whose price is unknown, already told
         # The day the spend ceiling was announced: once a day, not again after every success.
@@ -164,6 +166,7 @@ class GrokServer(LanguageServer):
                     timeout=httpx.Timeout(self.settings.completion.timeout_ms / 1000, connect=5.0),
                     verify=self.settings.ca_bundle or True,
                     api=self.settings.wire_api,
+                    refused=self.refused_fields,
                 )
             except OSError as error:  # ssl.SSLError too: a missing or unreadable CA bundle
                 reason = error.strerror or str(error)

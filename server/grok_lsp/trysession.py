@@ -76,6 +76,12 @@ async def _session(
     def show(params: t.ShowMessageParams) -> None:
         messages.append(params.message)
 
+    # Handled, so pygls does not warn about a method it does not know above the result: what the
+    # server logs is in `log_file`, and what it wants a person to read comes as a message too.
+    @client.feature(t.WINDOW_LOG_MESSAGE)  # type: ignore[untyped-decorator]
+    def logged(params: t.LogMessageParams) -> None:
+        """Already in the server's log file."""
+
     @client.feature("grok/status")  # type: ignore[untyped-decorator]
     def status(params: object) -> None:
         """The status bar's feed; nothing to show here."""

@@ -124,6 +124,7 @@ async def test_a_fix_in_a_crlf_file_keeps_it_crlf_and_explanations_follow_its_li
     )
     await asyncio.sleep(0.1)
     assert len(client.diagnostics[uri]) == 1
+    assert any(m.message.startswith("grok-lsp-emulator: ") for m in client.messages)  # not "Grok"
     # Typing on another line keeps the explanation; changing its own line drops it.
     for line, published in ((5, 1), (0, 0)):
         client.text_document_did_change(
@@ -187,10 +188,14 @@ async def test_malformed_model_output_yields_no_edit_and_a_message(
     resolved = await client.code_action_resolve_async(fix)
     assert resolved.edit is None
     await asyncio.sleep(0.1)
+    # The model that answered is named (the emulator echoes its own), with what to do next.
     assert any(
-        "not a usable edit" in m.message and "nothing was changed" in m.message
+        "grok-lsp-emulator's answer was not a usable edit" in m.message
+        and "nothing was changed" in m.message
+        and "`grok.actions.model`" in m.message
         for m in client.messages
     )
+    assert not any("Grok's" in m.message for m in client.messages)
 
 
 async def test_a_refactor_on_a_selection(start_client: StartClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -76,3 +77,52 @@ def test_never_blank_and_single_line_mid_line(raw: str) -> None:
     text = finish(raw, MID_LINE)
     assert text == "" or text.strip()
     assert "\n" not in text
+
+
+BEFORE = "\n\ndef fib(n):\n    if n < 2:\n        return n"
+AFTER_BLOCK = CursorContext(
+    line_prefix="    return fib(n - 1) + ", line_suffix="", following="", preceding=BEFORE
+)
+REGION_TAG = '<cursor_region path="fib.py" language="python" start_line="1">'
+
+
+def streamed(context: CursorContext, answer: str) -> str:
+    """What the user sees of `answer` streamed in small pieces, as the pipeline does it."""
+    rule = StopRule(context)
+    feed_all(rule, [answer[i : i + 3] for i in range(0, len(answer), 3)])
+    return finish(rule.cut(), context)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "fib(n - 2)",
+        "Task: complete the code at the cursor.\nfib(n - 2)",
+        f"{REGION_TAG}\n{BEFORE}\n    return fib(n - 1) + fib(n - 2)\n</cursor_region>",
+        f"{BEFORE}\n    return fib(n - 1) + fib(n - 2)",
+        f"{BEFORE}\n    return fib(n - 1) + <|cursor|>fib(n - 2)",
+        "```python\nfib(n - 2)\n```",
+        f"{REGION_TAG}fib(n - 2)",
+    ],
+)
+def test_the_prompt_echoed_back_is_dropped(answer: str) -> None:
+    assert streamed(AFTER_BLOCK, answer) == "fib(n - 2)"
+
+
+@pytest.mark.parametrize(
+    "answer", ["Task: complete the code at the cursor.", f"{REGION_TAG}\n{BEFORE}", BEFORE]
+)
+def test_an_answer_that_only_repeats_the_prompt_is_no_suggestion(answer: str) -> None:
+    assert streamed(AFTER_BLOCK, answer) == ""
+
+
+def test_a_line_like_an_earlier_one_but_not_ending_the_echo_is_kept() -> None:
+    context = CursorContext(line_prefix="", line_suffix="", following="", preceding=BEFORE)
+    assert streamed(context, "    if n < 2:\n        return 1") == "    if n < 2:\n        return 1"
+
+
+def test_a_leading_line_break_after_a_blank_line_is_an_answer_not_an_echo() -> None:
+    context = CursorContext(
+        line_prefix="def f():", line_suffix="", following="", preceding="x = 1\n"
+    )
+    assert streamed(context, "\n    return 1\n") == "\n    return 1"

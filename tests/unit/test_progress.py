@@ -41,12 +41,13 @@ async def test_a_finished_progress_leaves_no_token_behind(fails: bool) -> None:
         work_done_progress=PyglsProgress(protocol),  # type: ignore[arg-type]
     )
     with pytest.raises(RuntimeError) if fails else contextlib.nullcontext():
-        async with Progress(ls, "Grok") as progress:
+        async with Progress(ls, "Grok", "grok-4.3") as progress:
             progress.reasoning(300, "the unused import")
             if fails:
                 raise RuntimeError("the API failed")
     kinds = [getattr(params, "value", None) for _, params in protocol.sent]
     assert isinstance(kinds[1], t.WorkDoneProgressBegin)
+    assert kinds[1].message == "asking grok-4.3…"  # the model asked, not "Grok"
     assert isinstance(kinds[-1], t.WorkDoneProgressEnd)
     assert kinds[-1].message == ("failed" if fails else "done")
     assert ls.work_done_progress.tokens == {}

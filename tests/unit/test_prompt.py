@@ -95,9 +95,11 @@ def test_edits_far_apart_are_sent_apart_and_do_not_add_up_to_the_distance() -> N
     edited = top.replace("return x * 58\n", "return x * 58 - 1\n")
     cursor = edited.index(" - 1\n") + 4
     assert stable(builder, edited, cursor) == first  # ~3,000 characters apart, 8 changed
-    edits = tail(builder.completion(view(edited), cursor, [OTHER])).split("</edits_since")[0]
-    assert "Lines 5-5 of the snapshot now read:\n    return x * 1 + 1\n" in edits
-    assert "Lines 176-176 of the snapshot now read:\n    return x * 58 - 1\n" in edits
+    tail = builder.completion(view(edited), cursor, [OTHER])[-1]["content"]
+    edits = tail.split("</edits_since_snapshot>")[0]
+    # Both numberings, so the region's (live) line numbers can be matched to the snapshot's.
+    assert "Snapshot lines 5-5, now lines 5-5 of the file:\n    return x * 1 + 1\n" in edits
+    assert "Snapshot lines 176-176, now lines 176-176 of the file:\n" in edits
     assert "def f30" not in edits
 
 
@@ -119,3 +121,30 @@ def test_a_private_key_typed_after_the_snapshot_is_masked_in_the_tail(
     typed = BODY[:at] + key + BODY[at:]
     tail = builder.completion(view(typed), at + len(key) - 1, [OTHER])[-1]["content"]
     assert "SecretBody" not in tail
+
+
+def test_lines_added_since_the_snapshot_shift_the_files_numbers_not_the_snapshots() -> None:
+    builder = PromptBuilder(PromptSettings(snapshot_drift_chars=100))
+    stable(builder, BODY, 10)
+    edited = BODY.replace("return x * 1\n", "return x * 1\n    # a\n    # b\n", 1)
+    cursor = edited.index("return x * 58") + 6
+    tail = builder.completion(view(edited), cursor, [OTHER])[-1]["content"]
+    assert "Snapshot lines 6-6, now lines 6-8 of the file:\n    # a\n    # b\n\n" in tail
+    # The region counts live lines: line 176 of the snapshot is line 178 of the file now.
+    assert 'cursor_line="178"' in tail
+    region = tail.split("<cursor_region", 1)[1]
+    assert region.split("\n")[1 + 178 - int(region.split('start_line="')[1].split('"')[0])] == (
+        "    return<|cursor|> x * 58"
+    )
+
+
+def test_the_region_reaches_back_until_what_precedes_the_cursor_is_unique() -> None:
+    repeated = "".join(f"def f{i}(x):\n" + "    x += 1\n" * 8 for i in range(5))
+    cursor = repeated.index("def f3") + len("def f3(x):\n") + len("    x += 1\n") * 7
+    tail = PromptBuilder(PromptSettings()).completion(view(repeated), cursor, [])[-1]["content"]
+    region = tail.split("<cursor_region", 1)[1].split("<|cursor|>")[0]
+    assert "def f3(x):" in region  # lines of `x += 1` alone could be any of five places
+    assert repeated.count(region.split(">\n", 1)[1]) == 1
+    short = PromptBuilder(PromptSettings()).completion(view(BODY), BODY.index("def f9"), [])
+    short_region = short[-1]["content"].split("<cursor_region", 1)[1].split("<|cursor|>")[0]
+    assert short_region.split(">\n", 1)[1].count("\n") == 3  # unique already: three lines

@@ -60,9 +60,10 @@ def config_from_args(ns: argparse.Namespace) -> EmulatorConfig:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m grok_lsp.emulator") -> int:
+    """`prog`: the command as the user typed it, for `--help` and usage errors."""
     parser = argparse.ArgumentParser(
-        prog="python -m grok_lsp.emulator",
+        prog=prog,
         description="A local stand-in for xAI's chat-completions API (model grok-lsp-emulator).",
     )
     add_arguments(parser)

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from grok_lsp.emulator import completer, faults, local_server, responses, wire
+from grok_lsp.emulator import completer, faults, local_server, responses, shapes, wire
 from grok_lsp.emulator.cache import PrefixCache
 from grok_lsp.emulator.config import EmulatorConfig
 from grok_lsp.emulator.faults import Fault, FaultQueue, error_response
@@ -149,10 +149,10 @@ class _Emulator:
             return error_response(400, "`messages` must be a non-empty list of objects.")
         if cfg.strict_roles and not local_server.roles_alternate(messages):
             return local_server.roles_refused()
-        if model in wire.CODE_MODELS:
-            for name in wire.UNSUPPORTED_BY_CODE_MODELS:
-                if body.get(name) is not None:
-                    return error_response(400, f"Argument not supported on this model: {name}")
+        unsupported = wire.UNSUPPORTED_BY_CODE_MODELS if model in wire.CODE_MODELS else ()
+        for name in (*unsupported, *cfg.refused_fields):
+            if body.get(name) is not None:
+                return error_response(400, f"Argument not supported on this model: {name}")
         limit = body.get("max_completion_tokens", body.get("max_tokens"))
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             return error_response(400, "max_tokens must be a positive integer.")
@@ -174,7 +174,14 @@ class _Emulator:
         answer = completer.answer(
             body["messages"], self.oracle, cfg.completion_max_lines, cfg.overshoot_lines
         )
-        content = answer.content
+        shape = shapes.choose(
+            answer.kind,
+            cfg.realistic_seed,
+            cfg.answer_shape,
+            self.stats.requests,
+            shapes.structured(body),
+        )
+        content = shapes.shaped(answer.content, shape, body["messages"])
         if fault is not None and fault.kind == "bad_json_content":
             content = faults.non_json_content(content)
         reasoning = completer.reasoning_tokens(cfg.reasoning_tokens)

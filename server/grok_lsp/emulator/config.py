@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from grok_lsp.emulator.shapes import Shape
+
 
 def _camel(name: str) -> str:
     return to_camel(name).replace("1K", "1k")
@@ -49,6 +51,12 @@ class EmulatorConfig(BaseModel):
     """False: no usage chunk even when `stream_options.include_usage` asks for it."""
     ping_every_tokens: int = Field(default=0, ge=0)
     """An SSE comment line (`: ping`) before every this-many-th streamed token; 0 for none."""
+    refused_fields: tuple[str, ...] = ()
+    """Request fields answered with xAI's 400 "Argument not supported on this model: X"."""
+    realistic_seed: int | None = None
+    """Realistic answers (`shapes.py`): each answer wrapped as real models do, from this seed."""
+    answer_shape: Shape | None = None
+    """One realistic shape for every answer of its kind (tests go over each)."""
     require_api_key: str | None = Field(default=None, repr=False)
     """None accepts any key or none; otherwise a missing key is 401, a different one 400."""
 

@@ -193,9 +193,9 @@ def fault_response(
 
 
 def non_json_content(content: str) -> str:
-    """What `bad_json_content` sends instead of an edit's JSON: chatter around a code fence."""
+    """What `bad_json_content` sends instead of an edit's JSON: chatter that holds no code."""
     try:
-        code = json.loads(content)["replacement"]
+        summary = json.loads(content)["summary"]
     except (ValueError, KeyError, TypeError):
-        code = content
-    return f"Sure! Here is the updated code:\n\n```python\n{code}\n```\n"
+        summary = "a change"
+    return f"Sure! I would make {summary!r} there, but I cannot show the code.\n"

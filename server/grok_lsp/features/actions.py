@@ -19,7 +19,8 @@ from pygls.exceptions import JsonRpcException
 from grok_lsp import textpos
 from grok_lsp.actionprompt import REFACTORS, edit_task
 from grok_lsp.ask import Progress, ask
-from grok_lsp.editplan import MalformedAnswer, minimal_edits, parse_answer, region
+from grok_lsp.editanswer import EDIT_SCHEMA, MalformedAnswer, parse_answer
+from grok_lsp.editplan import minimal_edits, region
 from grok_lsp.features import explanations
 from grok_lsp.features.documents import file_view, other_views, unsendable
 from grok_lsp.provider.client import ChatRequest
@@ -273,33 +274,42 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
         settings.actions.max_tokens,
         conv_id=ls.conv_id(uri),
         service_tier=settings.service_tier,
+        response_format=EDIT_SCHEMA,  # dropped for a model whose server refuses it
     )
     try:
-        async with Progress(ls, "Grok") as progress:
-            answer = parse_answer(await ask(ls, request, progress))
+        async with Progress(ls, "Grok", request.model) as progress:
+            reply = await ask(ls, request, progress)
     except ProviderError as error:
         ls.report_error(error, "code action")
         return None
+    try:
+        answer = parse_answer(reply.text, target.lines_text(source), document.language_id or "")
     except MalformedAnswer as error:
+        log.info("unusable code-action answer from %s: %r", reply.model, reply.text[:500])
         ls.notify_user(
-            f"grok-lsp: Grok's answer was not a usable edit ({error}); nothing was changed."
+            f"grok-lsp: {reply.model}'s answer was not a usable edit ({error}); nothing was "
+            "changed. Ask again, or set `grok.actions.model` to a model that follows "
+            "instructions better (the answer is in the log at INFO)."
         )
         return None
     if ls.workspace.get_text_document(uri).version != version:
         ls.notify_user(
-            "grok-lsp: the document changed while Grok was working; nothing was changed. Ask again."
+            f"grok-lsp: the document changed while {reply.model} was working; nothing was "
+            "changed. Ask again."
         )
         return None
     replacement = restore_secrets(answer.replacement, target.lines_text(source))
     if replacement is None:
         ls.notify_user(
-            "grok-lsp: Grok's edit changes a line holding a credential it was not shown; "
-            "nothing was changed."
+            f"grok-lsp: {reply.model}'s edit changes a line holding a credential it was not "
+            "shown; nothing was changed."
         )
         return None
     edits = minimal_edits(source, target, replacement)
     if not edits:
-        ls.notify_user(f"grok-lsp: Grok suggests no change here ({answer.summary or 'none'}).")
+        ls.notify_user(
+            f"grok-lsp: {reply.model} suggests no change here ({answer.summary or 'none'})."
+        )
         return None
     encoding = textpos.encoding_name(ls.workspace.position_encoding)
     text_edits = [

@@ -59,8 +59,8 @@ def register(server: GrokServer) -> None:
                 service_tier=ls.settings.service_tier,
             )
             try:
-                async with Progress(ls, "Grok: explaining") as progress:
-                    text = (await ask(ls, request, progress)).strip()
+                async with Progress(ls, "Grok: explaining", request.model) as progress:
+                    reply = await ask(ls, request, progress)
             except ProviderError as error:
                 ls.report_error(error, "explanation")
                 return None
@@ -71,7 +71,8 @@ def register(server: GrokServer) -> None:
                 span.start.character,
                 span.end.line,
                 span.end.character,
-                text or "(Grok gave no explanation.)",
+                reply.text.strip() or f"({reply.model} gave no explanation.)",
+                reply.model,
             )
             ls.explanations.put(uri, known)
         publish(ls, uri)
@@ -79,7 +80,7 @@ def register(server: GrokServer) -> None:
         ls.window_show_message(
             t.ShowMessageParams(
                 type=t.MessageType.Info,
-                message=f"Grok: {first} (the whole explanation is on the line: hover it)",
+                message=f"{known.model}: {first} (the whole explanation is on the line: hover it)",
             )
         )
         return known.text

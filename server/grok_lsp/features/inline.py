@@ -17,6 +17,7 @@ from grok_lsp import textpos
 from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
 from grok_lsp.pipeline import Query
 from grok_lsp.postprocess import CursorContext
+from grok_lsp.prompt import REGION_LINES_BEFORE_MAX
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.server import GrokServer
@@ -199,11 +200,17 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
     following_to = line_to
     for _ in range(_FOLLOWING_LINES):
         following_to = textpos.line_end(source, min(following_to + 1, len(source)))
+    preceding_from = line_from  # as many lines as the prompt's region may show, to drop an echo
+    for _ in range(REGION_LINES_BEFORE_MAX):
+        if preceding_from == 0:
+            break
+        preceding_from = source.rfind("\n", 0, preceding_from - 1) + 1
     context = CursorContext(
         line_prefix=source[line_from:offset],
         line_suffix=source[offset:line_to],
         following=source[line_to + 1 : following_to],
         max_lines=settings.completion.max_lines,
+        preceding=source[preceding_from : max(line_from - 1, preceding_from)],
     )
     if (
         automatic

@@ -27,8 +27,9 @@ from lsprotocol import types as t
 
 from grok_lsp import textpos
 from grok_lsp.ask import stream_answer
+from grok_lsp.editanswer import MalformedAnswer, parse_answer
 from grok_lsp.edithistory import render
-from grok_lsp.editplan import Edit, MalformedAnswer, parse_answer
+from grok_lsp.editplan import Edit
 from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
 from grok_lsp.nextedit import Target, in_word, offered, target, task
 from grok_lsp.provider.client import ChatRequest

@@ -26,12 +26,14 @@ from grok_lsp.provider.bounded import ERROR_BODY_LIMIT, MODELS_BODY_LIMIT, read_
 from grok_lsp.provider.chunks import EventParser, parse_chunk
 from grok_lsp.provider.errors import (
     AuthenticationError,
+    BadRequestError,
     ProviderError,
     error_from_response,
     error_from_transport,
 )
 from grok_lsp.provider.models import accepts_reasoning_effort
 from grok_lsp.provider.redact import redact
+from grok_lsp.provider.refusals import RefusedFields
 from grok_lsp.provider.stream import ChatStream
 
 __all__ = ["API", "ChatRequest", "ChatStream", "ProviderClient"]
@@ -55,6 +57,7 @@ class ChatRequest:
     reasoning_effort: str | None = None
     conv_id: str | None = None  # -> header "x-grok-conv-id"; visible ASCII only
     service_tier: str | None = None
+    response_format: Mapping[str, Any] | None = None  # structured outputs, where accepted
 
     def __post_init__(self) -> None:
         if self.conv_id is not None and not _HEADER_TOKEN.fullmatch(self.conv_id):
@@ -75,6 +78,8 @@ class ChatRequest:
             body["reasoning_effort"] = self.reasoning_effort
         if self.service_tier is not None:
             body["service_tier"] = self.service_tier
+        if self.response_format is not None:
+            body["response_format"] = dict(self.response_format)
         return body
 
 
@@ -122,9 +127,11 @@ class ProviderClient:
         transport: httpx.AsyncBaseTransport | None = None,
         proxy: str | None = None,
         api: API = "chat",
+        refused: RefusedFields | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._wire = _WIRES[api]
+        self._refused = refused or RefusedFields()
         # The model the API last echoed for each model asked for (the retired grok-code-fast-1
         # is served by grok-4.3), which decides whether `reasoning_effort` is sent.
         self._served_by: dict[str, str] = {}
@@ -209,32 +216,12 @@ class ProviderClient:
         headers = {"Accept": "text/event-stream", "Accept-Encoding": "identity", **self._auth()}
         if request.conv_id is not None:
             headers["x-grok-conv-id"] = request.conv_id
-        url = f"{self._base_url}/{self._wire.path}"
-        body = self._wire.body(self._with_accepted_effort(request))
-        http_request = self._client.build_request("POST", url, json=body, headers=headers)
         async with self._turn("stream"):
-            try:
-                response = await self._client.send(http_request, stream=True)
-            except httpx.TransportError as exc:
-                raise error_from_transport(
-                    exc, self._api_key, mid_stream=False, proxy=self._proxy
-                ) from None
+            response = await self._send_dropping_refused(request, headers)
             stream: ChatStream | None = None
             try:
-                logger.debug(
-                    "chat: HTTP %s over %s, model=%s conv=%s",
-                    response.status_code,
-                    response.http_version,
-                    request.model,
-                    request.conv_id,
-                )
                 if not response.is_success:
-                    raise error_from_response(
-                        response.status_code,
-                        response.headers,
-                        await read_prefix(response, ERROR_BODY_LIMIT),
-                        secret=self._api_key,
-                    )
+                    raise await self._error(response)
                 stream = ChatStream(response, self._api_key, self._wire.parse)
                 yield stream
             finally:
@@ -256,6 +243,49 @@ class ProviderClient:
         ):
             return request
         return replace(request, reasoning_effort=None)
+
+    async def _send_dropping_refused(
+        self, request: ChatRequest, headers: dict[str, str]
+    ) -> httpx.Response:
+        """The streamed response (any status but 400/422), without the fields the server refused
+        for this model: a 400 naming one more is learned (see `refusals.py`) and the request
+        sent once again. Other 400s raise here."""
+        url = f"{self._base_url}/{self._wire.path}"
+        wire_body = self._wire.body(self._with_accepted_effort(request))
+        for attempt in range(2):
+            body = self._refused.without_refused(self._base_url, request.model, wire_body)
+            http_request = self._client.build_request("POST", url, json=body, headers=headers)
+            try:
+                response = await self._client.send(http_request, stream=True)
+            except httpx.TransportError as exc:
+                raise error_from_transport(
+                    exc, self._api_key, mid_stream=False, proxy=self._proxy
+                ) from None
+            logger.debug(
+                "chat: HTTP %s over %s, model=%s conv=%s",
+                response.status_code,
+                response.http_version,
+                request.model,
+                request.conv_id,
+            )
+            if response.status_code not in (400, 422):
+                return response
+            error = await self._error(response)
+            await response.aclose()
+            learned = isinstance(error, BadRequestError) and self._refused.learn(
+                self._base_url, request.model, body, error.message
+            )
+            if not learned or attempt > 0:  # once only; what it learned still counts next time
+                raise error
+        raise AssertionError("unreachable")
+
+    async def _error(self, response: httpx.Response) -> ProviderError:
+        return error_from_response(
+            response.status_code,
+            response.headers,
+            await read_prefix(response, ERROR_BODY_LIMIT),
+            secret=self._api_key,
+        )
 
     def _rewarm(self) -> None:
         # A moment later: not while the answer that closed the stream is still going out.
