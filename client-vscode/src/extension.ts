@@ -5,12 +5,14 @@ import type { Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, LanguageClient, State } from 'vscode-languageclient/node';
 import { findServer, isExecutable, serverEnv } from './launch';
+import { registerNextEdits } from './nextEdit';
 import { serverSettings } from './settings';
 import { logLine, type Stats, type Status, statsLines, statusText } from './status';
 
 const SECRET_KEY = 'grok.apiKey';
 
 let client: LanguageClient | undefined;
+let nextEdits: vscode.Disposable | undefined; // next-edit suggestions, for the running client
 let pending: Promise<void> = Promise.resolve(); // starts and stops, one at a time
 let output: vscode.LogOutputChannel;
 let item: vscode.StatusBarItem;
@@ -47,6 +49,7 @@ export function deactivate(): Promise<void> {
 async function stop(): Promise<void> {
   const old = client;
   client = undefined;
+  nextEdits?.dispose();
   await old?.stop(2000).catch(() => undefined); // one that never started cannot stop
 }
 
@@ -95,6 +98,7 @@ async function start(secrets: vscode.SecretStorage): Promise<void> {
   });
   client = next; // before start(), so that a failed start is stopped too
   await next.start();
+  nextEdits = registerNextEdits(next);
   await show({ state: 'idle', message: null });
 }
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from lsprotocol import types as t
 
 from grok_lsp.prompt import CHARS_PER_TOKEN
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError, ProviderTimeoutError
+from grok_lsp.provider.usage import Usage
 from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,21 @@ async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress
 
 
 async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
+    return (await stream_answer(ls, request, progress.reasoning)).text
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    text: str
+    usage: Usage | None  # None when the stream ended without the API's figures
+    cost_usd: float | None  # None when the served model has no known price
+
+
+async def stream_answer(
+    ls: GrokServer, request: ChatRequest, on_reasoning: Callable[[int], None] | None = None
+) -> Answered:
+    """One whole answer, one attempt; its usage is recorded (an estimate if the stream is cut).
+    `on_reasoning` is told the reasoning characters so far."""
     content: list[str] = []
     reasoning = 0
     usage = model = None
@@ -95,9 +113,10 @@ async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str
             async for delta in chat:
                 content.append(delta.content)
                 reasoning += len(delta.reasoning)
-                progress.reasoning(reasoning)
+                if on_reasoning is not None:
+                    on_reasoning(reasoning)
             usage, model = chat.usage, chat.model
     finally:
         chars = sum(len(message["content"]) for message in request.messages)
-        ls.record_usage(usage, model, chars // CHARS_PER_TOKEN)
-    return "".join(content)
+        cost = ls.record_usage(usage, model, chars // CHARS_PER_TOKEN)
+    return Answered("".join(content), usage, cost)

@@ -3,6 +3,12 @@
 Explicit requests (the user asked) pass unless the circuit is open. Automatic ones must also
 fit under the per-minute cap and the daily spend ceiling, and only go out when the text
 changed since the last request for that document (opening or scrolling a file costs nothing).
+They are also paced per second, as xAI has enforced its limits since June 2026: at most
+RPM / 60 (rounded up) in any one second, RPM being the account's limit (`rateLimitPerMinute`),
+not the user's own cap (pacing 60 a minute to one a second would hold back every second
+suggestion of a burst of typing, and those are the ones the user waits for); one over that
+waits for its slot (`pace`) rather than being dropped, and a newer keystroke replaces it while
+it waits.
 A rate limit opens a short circuit: completions are dropped until it closes, with the API's
 `retry-after` when it sent one, else a doubling backoff.
 
@@ -16,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -35,8 +42,13 @@ Later = Callable[[float, Callable[[], None]], object]
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    kind: Literal["circuit", "unchanged", "rate", "spend"]
+    kind: Literal["circuit", "unchanged", "rate", "pace", "spend"]
     reason: str
+
+
+def per_second_of(per_minute: int) -> int:
+    """RPS = RPM / 60, rounded up: a cap under 60 a minute still lets one through a second."""
+    return math.ceil(per_minute / 60)
 
 
 class Governor:
@@ -83,6 +95,7 @@ class Governor:
         automatic: bool,
         per_minute: int,
         daily_usd: float | None,
+        limit_per_minute: int,
     ) -> Refusal | None:
         """Why this request may not go upstream now, or None if it may (and is counted)."""
         if self.circuit_open():
@@ -98,16 +111,29 @@ class Governor:
             if daily_usd is not None and self.spent_today() >= daily_usd:
                 spent = f"today's spend reached the ceiling of ${daily_usd:.2f}"
                 return Refusal("spend", spent)
+            if self.pace(limit_per_minute) > 0:  # another document took this second's slot
+                per_second = per_second_of(limit_per_minute)
+                return Refusal("pace", f"more than {per_second} automatic requests a second")
             self._sent.append(now)
         self._last_version[uri] = version
         return None
+
+    def pace(self, per_minute: int) -> float:
+        """Seconds until an automatic request fits the per-second rate (0: it fits now)."""
+        now = self._clock()
+        in_last_second = [sent for sent in self._sent if now - sent < 1.0]
+        over = len(in_last_second) - per_second_of(per_minute)
+        return 0.0 if over < 0 else in_last_second[over] + 1.0 - now
 
     def opened(self, uri: str, version: int | None) -> None:
         """A freshly opened (or scrolled) document has nothing typed yet."""
         self._last_version[uri] = version
 
     def forget(self, uri: str) -> None:
-        self._last_version.pop(uri, None)
+        """The document closed: its record goes, and those other features keep under
+        `uri#name` (next edits)."""
+        for key in [key for key in self._last_version if key == uri or key.startswith(uri + "#")]:
+            del self._last_version[key]
 
     # daily spend ------------------------------------------------------------------------------
     @property

@@ -18,6 +18,46 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 @dataclass
+class NextEditCounters:
+    """Next-edit suggestions (`textDocument/copilotInlineEdit`), counted apart from completions
+    (their tokens and cost are in the totals too)."""
+
+    requests: int = 0  # asked by the editor
+    upstream_requests: int = 0
+    offered: int = 0  # answered with an edit
+    shown: int = 0  # the editor said it showed one (`textDocument/didShowInlineEdit`)
+    accepted: int = 0  # the editor ran an offered edit's command
+    cancelled: int = 0  # cancelled by the editor or superseded
+    stale: int = 0  # the document changed before the answer: nothing offered
+    dropped: int = 0  # not sent: governor, mid-word, nothing edited yet
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def record(self, usage: Usage | None, cost: float | None) -> None:
+        self.upstream_requests += 1
+        if usage is not None:
+            self.prompt_tokens += usage.prompt_tokens
+            self.cached_tokens += usage.cached_tokens
+        self.cost_usd += cost or 0.0
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "upstreamRequests": self.upstream_requests,
+            "offered": self.offered,
+            "shown": self.shown,
+            "accepted": self.accepted,
+            "cancelled": self.cancelled,
+            "stale": self.stale,
+            "dropped": self.dropped,
+            "promptTokens": self.prompt_tokens,
+            "cachedTokens": self.cached_tokens,
+            "costUsd": round(self.cost_usd, 8),
+        }
+
+
+@dataclass
 class Metrics:
     requests: int = 0  # completion requests from the editor
     upstream_requests: int = 0  # requests sent to the API
@@ -27,6 +67,7 @@ class Metrics:
     shared_streams: int = 0  # answered by joining an upstream stream already in flight
     accepted: int = 0  # suggestions typed or accepted in full
     dropped: int = 0  # not sent: cost governor, circuit breaker, nothing typed
+    paced: int = 0  # waited for the per-second rate before going upstream
     errors: int = 0
     prompt_tokens: int = 0
     cached_tokens: int = 0
@@ -41,6 +82,7 @@ class Metrics:
         default_factory=lambda: deque(maxlen=_LATENCY_WINDOW)
     )
     first_content_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_LATENCY_WINDOW))
+    next_edit: NextEditCounters = field(default_factory=NextEditCounters)
 
     def record_usage(self, usage: Usage, cost: float | None) -> None:
         self.prompt_tokens += usage.prompt_tokens
@@ -75,6 +117,7 @@ class Metrics:
             "sharedStreams": self.shared_streams,
             "accepted": self.accepted,
             "dropped": self.dropped,
+            "paced": self.paced,
             "errors": self.errors,
             "promptTokens": self.prompt_tokens,
             "cachedTokens": self.cached_tokens,
@@ -87,6 +130,7 @@ class Metrics:
             "cachedShare": round(self.cached_share, 4),
             "latencyMs": _percentiles(self.suggestion_latency_ms),
             "firstContentMs": _percentiles(self.first_content_ms),
+            "nextEdit": self.next_edit.snapshot(),
             "model": {"configured": configured_model, "served": self.served_model},
             "state": state,
             "lastError": last_error,

@@ -73,7 +73,7 @@ class GrokServer(LanguageServer):
         self.metrics = Metrics()
         self.prompts = PromptBuilder(self.settings.prompt)
         self.pipeline = Pipeline(
-            self.provider, self.metrics, self.record_usage, self._busy, self.admit
+            self.provider, self.metrics, self.record_usage, self._busy, self.admit, self.pace
         )
         self.governor = Governor(state_dir(self.environ) / "spend.json", later=_call_later)
         self.state = "idle"
@@ -109,7 +109,7 @@ class GrokServer(LanguageServer):
             self._spend_announced = None  # e.g. a ceiling raised, then reached again
         if old.prompt != self.settings.prompt:
             self.prompts = PromptBuilder(self.settings.prompt)
-        connection = ("api_key", "base_url", "ca_bundle")
+        connection = ("api_key", "base_url", "ca_bundle", "api")
         rebuild = old.completion.timeout_ms != self.settings.completion.timeout_ms
         if rebuild or any(
             getattr(old, name) != getattr(self.settings, name) for name in connection
@@ -128,6 +128,7 @@ class GrokServer(LanguageServer):
                     self.settings.api_key_value(),
                     timeout=httpx.Timeout(self.settings.completion.timeout_ms / 1000, connect=5.0),
                     verify=self.settings.ca_bundle or True,
+                    api=self.settings.wire_api,
                 )
             except OSError as error:  # ssl.SSLError too: a missing or unreadable CA bundle
                 reason = error.strerror or str(error)
@@ -175,7 +176,10 @@ class GrokServer(LanguageServer):
             log.warning("background task failed", exc_info=task.exception())
 
     # accounting and status ------------------------------------------------------------------
-    def record_usage(self, usage: Usage | None, model: str | None, estimated_prompt: int) -> None:
+    def record_usage(
+        self, usage: Usage | None, model: str | None, estimated_prompt: int
+    ) -> float | None:
+        """Count a request's tokens and cost (None when the model's price is unknown)."""
         if model:
             self.metrics.served_model = model
         prices = {
@@ -192,6 +196,7 @@ class GrokServer(LanguageServer):
         if cost is None:
             self._unpriced_model(served)
         self.governor.add_spend(cost or 0.0)
+        return cost
 
     def _unpriced_model(self, model: str) -> None:
         """Once per model: its cost is unknown where the API reports none (a stream closed
@@ -210,15 +215,27 @@ class GrokServer(LanguageServer):
                 f"{text} against `completion.dailySpendLimitUsd`. Add the model to `grok.prices`."
             )
 
+    def pace(self, query: Query) -> float:
+        """Seconds an automatic request waits for the per-second rate; explicit ones do not."""
+        if not query.automatic:
+            return 0.0
+        return self.governor.pace(self.settings.rate_limit_per_minute)
+
     def admit(self, query: Query) -> bool:
         """The cost governor's word on sending `query` upstream."""
+        return self.admits(query.uri, query.version, query.automatic)
+
+    def admits(self, key: str, version: int | None, automatic: bool) -> bool:
+        """The cost governor's word on a request for document `key` (a URI, or a name of
+        its own for another feature's requests) at `version`."""
         completion = self.settings.completion
         refusal = self.governor.refusal(
-            query.uri,
-            query.version,
-            query.automatic,
+            key,
+            version,
+            automatic,
             completion.max_requests_per_minute,
             completion.daily_spend_limit_usd,
+            self.settings.rate_limit_per_minute,
         )
         if refusal is None:
             return True
@@ -284,11 +301,12 @@ class GrokServer(LanguageServer):
 
 
 def create_server(environ: dict[str, str] | None = None) -> GrokServer:
-    from grok_lsp.features import actions, explanations, inline, lifecycle, stats
+    from grok_lsp.features import actions, explanations, inline, lifecycle, nextedits, stats
 
     server = GrokServer(environ)
     lifecycle.register(server)
     inline.register(server)
+    nextedits.register(server)
     actions.register(server)
     explanations.register(server)
     stats.register(server)

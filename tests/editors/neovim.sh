@@ -13,7 +13,9 @@
 #     into ~/.cache/grok-lsp/. Run "pypi-items": the same popup through vim.lsp.completion, with
 #     the inline capability taken away, UTF-8 positions, snippet items. Run "pypi-readme": the
 #     README's init.lua block as the user's config: ghost text accepted with <Tab>, "Grok: fix"
-#     through <leader>gf.
+#     through <leader>gf. Run "pypi-next-edit": the README's next-edit block with copilot-lsp.nvim
+#     (from shared/clients/copilot-lsp, or COPILOT_LSP_NVIM): a rename, then its next edits
+#     shown and applied with <Tab> <Tab>.
 # At least one Neovim must run. Run by `./dev test`; alone: `bash tests/editors/neovim.sh`.
 # shellcheck disable=SC2016 # expected output holds literal `$` and backquotes
 set -euo pipefail
@@ -108,6 +110,18 @@ json() { # a string as Neovim's json_encode prints it
 }
 
 # --- one Neovim session --------------------------------------------------------------------
+session() { # NVIM LUA VAR=VALUE...: NVIM headless runs LUA (here) with these variables set
+  # and must finish its steps; `name` and `dir` are the calling run's.
+  local nvim=$1 lua=$2 status=0
+  shift 2
+  in_group env PATH="$repo/.venv/bin:$PATH" XDG_STATE_HOME="$dir/state" \
+    XDG_CACHE_HOME="$dir/state" "$@" timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE \
+    -n -c "luafile $here/$lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" || status=$?
+  grep '^nvim: ' "$dir/out.txt" >&2 || true
+  check "Neovim exited with $status" test "$status" -eq 0
+  check "Neovim did not finish its steps" grep -qx 'nvim: done' "$dir/out.txt"
+}
+
 ran=()
 run_nvim() { # NAME NVIM MODE ENCODING INSERT_TEXT_FORMAT BLOCK(yes|no) [CONFIG]
   local name=$1 nvim=$2 mode=$3 encoding=$4 format=$5 block=$6 config=${7:-}
@@ -115,18 +129,12 @@ run_nvim() { # NAME NVIM MODE ENCODING INSERT_TEXT_FORMAT BLOCK(yes|no) [CONFIG]
   mkdir -p "$dir/state"
   cp "$work/before.py" "$dir/demo.py"
   echo "neovim.sh: --- $name: $("$nvim" --version | head -n1), $mode ---" >&2
-  local status=0 run_started
+  local run_started
   run_started=$(date +%s%N)
-  # `timeout` leads a process group of its own: nvim and the grok-lsp it starts.
   # With a CONFIG (the README's init.lua), that starts `grok-lsp` from PATH, as a user's would.
-  PATH=$repo/.venv/bin:$PATH XDG_STATE_HOME=$dir/state XDG_CACHE_HOME=$dir/state \
-    GROK_CMD=$server GROK_LOG=$dir/grok-lsp.log GROK_CONFIG=$config GROK_FILE=$dir/demo.py \
-    GROK_BLOCK_LINE=$([ "$block" = yes ] && echo "$block_line") \
-    GROK_MODE=$mode in_group timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE -n \
-    -c "luafile $here/neovim_e2e.lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" || status=$?
-  grep '^nvim: ' "$dir/out.txt" >&2 || true
-  check "Neovim exited with $status" test "$status" -eq 0
-  check "Neovim did not finish its steps" grep -qx 'nvim: done' "$dir/out.txt"
+  session "$nvim" neovim_e2e.lua GROK_CMD="$server" GROK_LOG="$dir/grok-lsp.log" \
+    GROK_CONFIG="$config" GROK_FILE="$dir/demo.py" \
+    GROK_BLOCK_LINE="$([ "$block" = yes ] && echo "$block_line")" GROK_MODE="$mode"
   check "offset encoding is not $encoding" grep -q "offset_encoding=$encoding," "$dir/out.txt"
   if [ "$mode" = items ]; then
     local start new_text # the edit replaces the word being typed, in code units of the encoding
@@ -159,6 +167,55 @@ run_nvim() { # NAME NVIM MODE ENCODING INSERT_TEXT_FORMAT BLOCK(yes|no) [CONFIG]
   echo "neovim.sh: $name passed in $((($(date +%s%N) - run_started) / 1000000)) ms" >&2
 }
 
+readme_block() { # MARK: the lua block after README's `<!-- tests/editors/neovim.sh loads MARK -->`
+  local mark="<!-- tests/editors/neovim.sh loads $1 -->"
+  awk -v mark="$mark" '$0 == mark { marked = 1; next }
+       marked && /^```lua$/ { inside = 1; next }
+       inside && /^```$/ { exit }
+       inside { print }' "$repo/README.md" >"$work/block.lua"
+  [ -s "$work/block.lua" ] || fail "README.md has no lua block marked \"$mark\""
+  cat "$work/block.lua"
+}
+
+# --- next-edit suggestions: copilot-lsp.nvim (pinned, read-only, never copied here) ---------
+copilot_lsp_dir() {
+  local dir
+  for dir in "${COPILOT_LSP_NVIM:-}" "$repo/../shared/clients/copilot-lsp" /work/shared/clients/copilot-lsp; do
+    if [ -n "$dir" ] && [ -f "$dir/lua/copilot-lsp/nes/init.lua" ]; then
+      echo "$dir"
+      return 0
+    fi
+  done
+  fail "copilot-lsp.nvim not found: set COPILOT_LSP_NVIM to its checkout (shared/clients/copilot-lsp)"
+}
+
+run_nes() { # NVIM: the README's Neovim and next-edit blocks, a rename, <Tab> <Tab> twice
+  local nvim=$1 name=pypi-next-edit
+  local dir=$work/$name
+  mkdir -p "$dir/state"
+  printf '%s\n' 'def amount(items):' '    return sum(items)' '' '' 'print(amount([1, 2]))' \
+    'count = amount([3])' >"$dir/demo.py"
+  { readme_block 'the next lua block' && readme_block 'the next-edit lua block'; } >"$dir/init.lua"
+  echo "neovim.sh: --- $name: $("$nvim" --version | head -n1), copilot-lsp.nvim ---" >&2
+  local run_started plugin
+  run_started=$(date +%s%N)
+  plugin=$(copilot_lsp_dir)
+  session "$nvim" neovim_nes.lua GROK_CONFIG="$dir/init.lua" GROK_FILE="$dir/demo.py" \
+    COPILOT_LSP="$plugin"
+  check "the first next edit is not the rename on line 5" \
+    grep -qx 'nvim: next edit shown: 4:6-4:12 "total" version=[0-9]*' "$dir/out.txt"
+  check "line 5 was not renamed" grep -qx 'nvim: line 5 after <Tab> <Tab>: print(total(\[1, 2\]))' "$dir/out.txt"
+  check "the second next edit is not the rename on line 6" \
+    grep -qx 'nvim: next edit shown: 5:8-5:14 "total" version=[0-9]*' "$dir/out.txt"
+  check "grok-lsp did not hear that both were shown" \
+    grep -qx 'nvim: grok/stats nextEdit: offered=[2-9] shown=[2-9]' "$dir/out.txt"
+  printf '%s\n' 'def total(items):' '    return sum(items)' '' '' 'print(total([1, 2]))' \
+    'count = total([3])' >"$dir/expected.py"
+  check "the file Neovim wrote differs from the expected one" diff -u "$dir/expected.py" "$dir/demo.py"
+  ran+=("$name")
+  echo "neovim.sh: $name passed in $((($(date +%s%N) - run_started) / 1000000)) ms" >&2
+}
+
 if [ -n "$nvim07" ]; then
   # No snippetSupport: plain text; and Vim's popup turns a newline into NUL: no block.
   run_nvim debian-items "$nvim07" items utf-16 1 no
@@ -166,11 +223,8 @@ fi
 if [ -n "$nvim012" ]; then
   run_nvim pypi-items "$nvim012" items utf-8 2 yes # snippetSupport: a snippet, expanded whole
   # The README's Neovim 0.11+ block, as a user's init.lua: ghost text, <Tab>, <leader>gf.
-  awk '/<!-- tests\/editors\/neovim.sh loads the next lua block -->/ { marked = 1; next }
-       marked && /^```lua$/ { inside = 1; next }
-       inside && /^```$/ { exit }
-       inside { print }' "$repo/README.md" >"$work/init.lua"
-  [ -s "$work/init.lua" ] || fail "README.md has no marked lua block for Neovim"
+  readme_block 'the next lua block' >"$work/init.lua"
   run_nvim pypi-readme "$nvim012" inline utf-8 "" yes "$work/init.lua"
+  run_nes "$nvim012"
 fi
 echo "neovim.sh: ran ${ran[*]}" >&2

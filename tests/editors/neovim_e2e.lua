@@ -17,7 +17,6 @@
 -- with :write at the end, and the script checks its content. Exit code 0 on success, 1 on a
 -- failed step (the message says which).
 
-local uv = vim.loop
 local api = vim.api
 local mode = os.getenv('GROK_MODE') or 'items'
 local file = assert(os.getenv('GROK_FILE'), 'GROK_FILE is not set')
@@ -26,45 +25,11 @@ local block_line = tonumber(os.getenv('GROK_BLOCK_LINE') or '')
 local has_012 = vim.fn.has('nvim-0.12') == 1
 local has_010 = vim.fn.has('nvim-0.10') == 1
 
-local function say(...)
-  io.stdout:write('nvim: ' .. table.concat({ ... }, ' ') .. '\n')
-  io.stdout:flush()
-end
+local steps = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/steps.lua')
+local say, wait_for = steps.say, steps.wait_for
 
 local function encode(value)
   return vim.fn.json_encode(value)
-end
-
--- Steps run in a coroutine that sleeps through vim.defer_fn, so the main loop keeps
--- processing RPC messages, typed keys and timers in between (vim.wait would not run keys).
-local co
-local function fail(err)
-  say('FAILED: ' .. tostring(err))
-  vim.cmd('cquit! 1')
-end
-
-local function sleep(ms)
-  vim.defer_fn(function()
-    local ok, err = coroutine.resume(co)
-    if not ok then
-      fail(err)
-    end
-  end, ms)
-  coroutine.yield()
-end
-
-local function wait_for(what, check, timeout_ms)
-  local deadline = uv.now() + (timeout_ms or 10000)
-  while true do
-    local ok, value = pcall(check)
-    if ok and value then
-      return value
-    end
-    if uv.now() > deadline then
-      error('timed out waiting for ' .. what, 0)
-    end
-    sleep(20)
-  end
 end
 
 -- Code units of a line prefix in the negotiated encoding, counted here from the UTF-8 bytes
@@ -343,22 +308,7 @@ local function main()
   code_action(buf)
   vim.cmd('write')
   say('wrote ' .. file)
-  vim.lsp.stop_client(client.id) -- shutdown + exit, so no server outlives the editor
-  pcall(wait_for, 'grok-lsp to stop', function()
-    return vim.lsp.get_client_by_id(client.id) == nil
-  end, 5000)
+  steps.stop(client)
 end
 
-co = coroutine.create(function()
-  local ok, err = pcall(main)
-  if ok then
-    say('done')
-    vim.cmd('qall!')
-  else
-    fail(err)
-  end
-end)
-local ok, err = coroutine.resume(co)
-if not ok then
-  fail(err)
-end
+steps.run(main)

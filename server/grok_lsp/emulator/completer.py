@@ -2,7 +2,7 @@
 
 - `<|cursor|>` (inside `<cursor_region ...>`): an inline completion, the text to insert.
 - `<edit_target ...>`: a JSON edit, see `edits.py`; `<explain_target ...>`: markdown, see
-  `explain.py`.
+  `explain.py`; `<editable_region ...>`: a next edit, the region rewritten (`nextedits.py`).
 - Anything else: a short note that this is the emulator.
 
 Inline sources, first hit wins: the oracle texts, then the prompt itself (text before the
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from grok_lsp.emulator import edits, explain, templates
+from grok_lsp.emulator import edits, explain, nextedits, templates
 from grok_lsp.emulator.tags import CURSOR, Tag, last_tag
 from grok_lsp.emulator.tokens import message_text, tokenize
 
@@ -25,6 +25,8 @@ _TASK_TAGS: dict[Literal["inline", "edit", "explain"], str] = {
     "edit": "<edit_target ",
     "explain": "<explain_target ",
 }
+_NEXT_EDIT_TAG = "<editable_region "
+_REGION_TAG = "<cursor_region "
 _ORACLE_MIN = 16
 _DOCUMENT_MIN = 8
 _OCCURRENCES = 4  # earlier occurrences of the prefix's tail tried in the document
@@ -41,7 +43,7 @@ CHAT_ANSWER = (
 
 @dataclass(frozen=True)
 class Answer:
-    kind: Literal["inline", "edit", "explain", "chat"]
+    kind: Literal["inline", "edit", "explain", "next_edit", "chat"]
     content: str
 
 
@@ -67,6 +69,9 @@ def answer(
     # The task comes last; the same tags may also appear earlier, in quoted files.
     where = {kind: last.rfind(tag) for kind, tag in _TASK_TAGS.items()}
     kind = max(where, key=lambda k: where[k])
+    # The next-edit region holds the cursor marker too: it is the task when it comes last.
+    if last.rfind(_NEXT_EDIT_TAG) > max(where["edit"], where["explain"], last.rfind(_REGION_TAG)):
+        return Answer("next_edit", nextedits.next_edit_answer(last))
     if where[kind] < 0:
         return Answer("chat", CHAT_ANSWER)
     if kind == "edit":

@@ -24,6 +24,7 @@ from pygls.workspace import PositionCodec, TextDocument, Workspace
 
 from grok_lsp import textpos
 from grok_lsp.drift import EditLog
+from grok_lsp.edithistory import EditHistory
 from grok_lsp.privacy import is_excluded
 from grok_lsp.prompt import FileView
 from grok_lsp.server import GrokServer
@@ -41,12 +42,20 @@ class LspTextDocument(TextDocument):
     # (text, line, offset); no lone `\r` before offset.
     _anchor: tuple[str, int, int] | None = None
     _edit_log: EditLog | None = None
+    _history: EditHistory | None = None
 
     @property
     def edit_log(self) -> EditLog:
         if self._edit_log is None:
             self._edit_log = EditLog()
         return self._edit_log
+
+    @property
+    def history(self) -> EditHistory:
+        """The latest edits with their text, for next-edit suggestions."""
+        if self._history is None:
+            self._history = EditHistory()
+        return self._history
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -71,11 +80,13 @@ class LspTextDocument(TextDocument):
     def _apply_full_change(self, change: t.TextDocumentContentChangeEvent) -> None:
         self._anchor = None  # (it would hold on to the old text)
         self.edit_log.replace_all()
+        self.history.clear()
         super()._apply_full_change(change)
 
     def _apply_none_change(self, change: t.TextDocumentContentChangeEvent) -> None:
         self._anchor = None
         self.edit_log.replace_all()
+        self.history.clear()
         super()._apply_none_change(change)
 
     def _apply_incremental_change(self, change: t.TextDocumentContentChangePartial) -> None:
@@ -95,6 +106,7 @@ class LspTextDocument(TextDocument):
         end = max(end, start)
         self._source = source[:start] + change.text + source[end:]
         self.edit_log.add((start, end, start + len(change.text)))
+        self.history.record(start, source[start:end], change.text)
         # The text before `begin` is unchanged; a break ending in `\n` ends there whatever follows.
         keep = clean and (begin == 0 or source[begin - 1] == "\n")
         self._anchor = (self._source, line, begin) if keep else None
