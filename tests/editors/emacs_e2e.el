@@ -127,6 +127,17 @@
       (e2e-say "block after accepting (%s): %s" how (e2e-line n)))))
 
 ;; --- code actions ----------------------------------------------------------------------------
+;; Under load Emacs reads a command's reply together with what grok-lsp sent after it (progress,
+;; the edit), and both clients lose what follows a reply that ends a wait (see the README
+;; blocks). Make that happen every time: Emacs is busy, reading nothing, for 2 s after sending a
+;; command (a synchronous child process runs no process filters).
+(defun e2e-busy-after-command (method &rest _)
+  (when (member method '("workspace/executeCommand" :workspace/executeCommand))
+    (call-process "sleep" nil nil nil "2")))
+(advice-add 'lsp-request-async :after #'e2e-busy-after-command)
+(advice-add 'jsonrpc--async-request-1 :after
+            (lambda (_connection method &rest _) (e2e-busy-after-command method)))
+
 (defvar e2e-confirm t "What the user answers to eglot's \"Server wants to edit\" prompt.")
 
 ;; Asked when the edit arrives, from the process filter: answered for as long as Emacs runs.
