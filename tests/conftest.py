@@ -241,6 +241,11 @@ class GrokClient(LanguageClient):
         assert self.initialize_result is not None
         return self.initialize_result.capabilities
 
+    def shown(self) -> list[str]:
+        """The messages shown, less the one notice that the emulator's model has no price (a
+        cut stream's usage is estimated, and its cost cannot be)."""
+        return [m.message for m in self.messages if "no price is known" not in m.message]
+
     async def edit_applied(self, count: int = 1, within_s: float = 20) -> list[t.WorkspaceEdit]:
         """The `workspace/applyEdit` requests received, once there are `count` of them."""
         async with asyncio.timeout(within_s):

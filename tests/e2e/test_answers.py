@@ -90,4 +90,4 @@ async def test_a_refused_field_is_dropped_remembered_and_never_sent_again(
     assert field not in stats["last_request"]["body"]
     await asyncio.sleep(0.1)
     assert f"refused the field `{field}` for the model" in log_file.read_text()
-    assert not client.messages
+    assert not client.shown()

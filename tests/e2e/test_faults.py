@@ -41,12 +41,6 @@ async def ask(client: GrokClient, uri: str) -> list[str]:
     return inserted(await client.text_document_inline_completion_async(inline_params(uri, 1, 23)))
 
 
-def shown(client: GrokClient) -> list[str]:
-    """The messages about failures: not the one notice that the emulator's model has no price
-    (a cut stream's usage is estimated, and its cost cannot be)."""
-    return [m.message for m in client.messages if "no price is known" not in m.message]
-
-
 async def settle(client: GrokClient) -> None:
     """Let notifications sent just before a response arrive."""
     await asyncio.sleep(0.1)
@@ -63,7 +57,7 @@ async def test_a_fault_gives_an_empty_result_one_message_and_the_next_request_wo
     assert await ask(client, uri) == []
     assert await ask(client, uri) == []
     await settle(client)
-    messages = shown(client)
+    messages = client.shown()
     assert len(messages) == 1, messages  # one message per kind of failure, not one per request
     assert wording in messages[0]
     assert TEST_KEY not in messages[0]
@@ -84,7 +78,7 @@ async def test_a_pausing_fault_stops_requests_until_the_settings_change(
     assert await ask(client, uri) == []
     assert emulator.stats()["requests"] == requests  # paused: nothing sent
     await settle(client)
-    [message] = shown(client)
+    [message] = client.shown()
     assert wording in message and "paused" in message
     assert TEST_KEY not in message
     client.set_configuration({"completion": {"debounceMs": 0}, **change}, section="grok")
@@ -110,7 +104,7 @@ async def test_a_rate_limit_opens_the_circuit_for_retry_after(
     assert await automatic(client, uri) == []  # dropped while the circuit is open: not sent
     assert emulator.stats()["requests"] == requests
     await settle(client)
-    [message] = shown(client)
+    [message] = client.shown()
     assert "(HTTP 429): rate limited" in message and "resume in 1 s" in message
     await asyncio.sleep(1.1)
     assert await ask(client, uri) == [EXPECTED]
@@ -127,7 +121,7 @@ async def test_a_rate_limit_of_days_is_minutes_and_a_settings_change_tries_again
     emulator.fault("rate_limit", retryAfter=999999999)
     assert await ask(client, uri) == []
     await settle(client)
-    [message] = shown(client)
+    [message] = client.shown()
     assert "resume in 5 min" in message
     served = await server_stats(client)
     assert served["state"] == "paused" and served["rateLimitedForS"] > 200
@@ -152,11 +146,11 @@ async def test_a_provider_that_never_answers_is_cut_by_the_timeout(
     emulator.fault("hang")
     assert await ask(client, uri) == []
     await settle(client)
-    [message] = shown(client)
+    [message] = client.shown()
     assert "did not answer in time" in message
 
 
 async def test_invalid_settings_are_named_and_defaults_used(start_client: StartClient) -> None:
     client = await start_client(settings={"completion": {"debounceMs": "soon"}})
     await settle(client)
-    assert any("grok.completion.debounceMs" in message for message in shown(client))
+    assert any("grok.completion.debounceMs" in message for message in client.shown())
