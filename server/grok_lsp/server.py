@@ -282,11 +282,12 @@ class GrokServer(LanguageServer):
 
 
 def create_server(environ: dict[str, str] | None = None) -> GrokServer:
-    from grok_lsp.features import actions, explanations, inline, lifecycle, stats
+    from grok_lsp.features import acceptance, actions, explanations, inline, lifecycle, stats
 
     server = GrokServer(environ)
     lifecycle.register(server)
     inline.register(server)
+    acceptance.register(server)
     actions.register(server)
     explanations.register(server)
     stats.register(server)

@@ -14,6 +14,7 @@ import logging
 from lsprotocol import types as t
 
 from grok_lsp import textpos
+from grok_lsp.acceptance import ACCEPT_COMMAND
 from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
 from grok_lsp.pipeline import Query
 from grok_lsp.postprocess import CursorContext
@@ -39,7 +40,7 @@ def register(server: GrokServer) -> None:
             active[uri] = current
         ls.metrics.requests += 1
         try:
-            return await _suggest(ls, uri, position, automatic)
+            return await suggest_at(ls, uri, position, automatic)
         except asyncio.CancelledError:
             ls.metrics.cancelled += 1
             raise
@@ -55,11 +56,30 @@ def register(server: GrokServer) -> None:
         ls: GrokServer, params: t.InlineCompletionParams
     ) -> t.InlineCompletionList:
         automatic = params.context.trigger_kind == t.InlineCompletionTriggerKind.Automatic
-        text = await suggest(ls, params.text_document.uri, params.position, automatic)
-        if not text:
+        uri = params.text_document.uri
+        text = await suggest(ls, uri, params.position, automatic)
+        if not text or uri not in ls.workspace.text_documents:
             return t.InlineCompletionList(items=[])
+        source = ls.workspace.text_documents[uri].source
+        encoding = textpos.encoding_name(ls.workspace.position_encoding)
+        before = source[: textpos.offset_at(source, params.position, encoding)]
         here = t.Range(start=params.position, end=params.position)
-        return t.InlineCompletionList(items=[t.InlineCompletionItem(insert_text=text, range=here)])
+        # Asked for (VS Code's Alt+] asks again explicitly): the alternatives that cost nothing.
+        texts = [text] if automatic else alternatives(text)
+        return t.InlineCompletionList(
+            items=[
+                t.InlineCompletionItem(
+                    insert_text=choice,
+                    range=here,
+                    command=t.Command(
+                        "Grok: suggestion accepted",
+                        ACCEPT_COMMAND,
+                        arguments=[ls.metrics.acceptance.offer(uri, before, choice)],
+                    ),
+                )
+                for choice in texts
+            ]
+        )
 
     @server.feature(
         t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", "(", " "])
@@ -76,6 +96,15 @@ def register(server: GrokServer) -> None:
         text = await suggest(ls, params.text_document.uri, params.position, automatic)
         items = [_completion_item(ls, params.position, source, text)] if text else []
         return t.CompletionList(is_incomplete=True, items=items)
+
+
+def alternatives(text: str) -> list[str]:
+    """The suggestion, then the shorter ones it holds, which cost no request: a block up to
+    its first line that has code in it."""
+    lines = text.split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
+    shorter = "\n".join(lines[: first + 1])
+    return [text, shorter] if shorter.strip() and shorter != text else [text]
 
 
 def _completion_item(
@@ -161,7 +190,9 @@ def _documentation(ls: GrokServer, text: str) -> t.MarkupContent | str:
     return text
 
 
-async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bool) -> str:
+async def suggest_at(
+    ls: GrokServer, uri: str, position: t.Position, automatic: bool, debounce: bool = True
+) -> str:
     settings = ls.settings
     if not settings.completion.enabled or ls.is_paused():
         return ""
@@ -214,9 +245,8 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
         )
         return messages, request
 
-    suggestion = await ls.pipeline.complete(
-        query, build_request, settings.completion.debounce_ms / 1000
-    )
+    debounce_s = settings.completion.debounce_ms / 1000 if debounce else 0.0
+    suggestion = await ls.pipeline.complete(query, build_request, debounce_s)
     if suggestion:
         ls.clear_error()
     return suggestion or ""
