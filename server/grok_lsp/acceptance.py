@@ -48,14 +48,15 @@ class Acceptance:
         self.accepted = 0
         self.partially_accepted = 0
 
-    def offer(self, uri: str, before: str, text: str) -> str:
-        """Record that `text` was offered after the document text `before`; returns its id."""
+    def offer(self, uri: str, before: str, text: str, alternative: bool = False) -> str:
+        """Record that `text` was offered after the document text `before`; returns its id.
+        An alternative to cycle to is not counted as one more suggestion offered."""
         key, end, tail = offer_key(uri, len(before), before, text)
         if key in self._offers:
             self._offers.move_to_end(key)
         else:
             self._offers[key] = Offer(uri, end, tail)
-            self.offered += 1
+            self.offered += 0 if alternative else 1
             while len(self._offers) > _REMEMBERED:
                 self._offers.popitem(last=False)
         return key

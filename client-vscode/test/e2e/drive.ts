@@ -1,6 +1,7 @@
-// Drives VS Code (code-server) in headless Chromium: ghost text appears and Tab accepts it; the
-// status bar hover shows the session's stats; the lightbulb on a JSON "Trailing comma" error offers
-// "Grok: fix" and applying it removes the comma; Show Stats, Toggle Completions and Restart work.
+// Drives VS Code (code-server) in headless Chromium: ghost text appears, Alt+] / Alt+[ cycle its
+// alternatives, Ctrl+Right accepts a word and Tab the rest; the status bar hover counts them; the
+// lightbulb on a JSON "Trailing comma" error offers "Grok: fix" and applying it removes the comma;
+// Show Stats, Toggle Completions and Restart work. Screenshots for the README: ghost text, lightbulb.
 // Run by scripts/e2e.sh, which starts code-server and grok-lsp's emulator and sets E2E_*.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -85,33 +86,61 @@ async function ghostText(page: Page): Promise<string> {
   });
 }
 
+/** Waits for ghost text that `accept` takes and that looks the same twice, 250 ms apart. */
+async function steadyGhost(page: Page, what: string, accept: (seen: string) => boolean): Promise<string> {
+  let previous = '';
+  return waitFor(what, 60, async () => {
+    const [seen, before] = [await ghostText(page), previous];
+    previous = seen;
+    return seen.trim() && seen === before && accept(seen) ? seen : undefined;
+  });
+}
+
+/**
+ * Ghost text appears; Alt+] cycles to the alternative grok-lsp offers when asked explicitly (the
+ * block's first line) and Alt+[ back; Ctrl+Right accepts one word of it, Tab the rest.
+ */
 async function inlineCompletion(page: Page): Promise<void> {
   await openFile(page, PYTHON_FILE);
   await page.keyboard.press('Control+End');
   await page.keyboard.type(TYPED, { delay: 40 });
-  let previous = '';
-  const ghost = await waitFor('ghost text (the same on two looks, 250 ms apart)', 60, async () => {
-    const [seen, before] = [await ghostText(page), previous];
-    previous = seen;
-    return seen.trim() && seen === before ? seen : undefined;
-  });
+  const ghost = await steadyGhost(page, 'ghost text of a block', (seen) => seen.includes('\n'));
   log(`ghost text: ${JSON.stringify(ghost)}`);
   await page.screenshot({ path: path.join(results, 'ghost-text.png') });
+  const firstLine = ghost.split('\n')[0] ?? '';
+  await page.keyboard.press('Alt+BracketRight');
+  await steadyGhost(page, 'the alternative after Alt+] (the first line alone)', (seen) => seen === firstLine);
+  log(`Alt+] cycled to ${JSON.stringify(firstLine)}`);
+  await page.keyboard.press('Alt+BracketLeft');
+  await steadyGhost(page, 'the whole suggestion again after Alt+[', (seen) => seen === ghost);
+  log('Alt+[ cycled back to the whole suggestion');
+  await page.keyboard.press('Control+ArrowRight');
+  const rest = await steadyGhost(page, 'the rest after Ctrl+Right', (seen) => seen !== ghost && ghost.endsWith(seen));
+  log(`Ctrl+Right accepted ${JSON.stringify(ghost.slice(0, ghost.length - rest.length))}`);
   await page.keyboard.press('Tab');
   const saved = await saveAndRead(page, PYTHON_FILE, PYTHON_TEXT);
   const expected = PYTHON_TEXT + TYPED + ghost;
   if (saved !== expected) {
-    throw new Error(`after Tab the file is ${JSON.stringify(saved)}, expected ${JSON.stringify(expected)}`);
+    throw new Error(`after Ctrl+Right and Tab the file is ${JSON.stringify(saved)}, expected ${JSON.stringify(expected)}`);
   }
-  log(`Tab accepted: the line reads ${JSON.stringify((TYPED + ghost).split('\n')[0])}`);
+  log(`Tab accepted the rest: the line reads ${JSON.stringify((TYPED + ghost).split('\n')[0])}`);
 }
 
-/** The status bar item's hover shows the session's stats, fetched with `grok/stats`. */
+/**
+ * The status bar item's hover shows the session's stats, fetched with `grok/stats`: the
+ * suggestion shown, accepted in part (Ctrl+Right) and then in full (Tab).
+ */
 async function statusHover(page: Page): Promise<void> {
-  await page.locator('.statusbar-item', { hasText: 'Grok' }).hover();
-  const hover = page.locator('.workbench-hover, .monaco-hover', { hasText: 'Cached prompt share' }).first();
-  await shown(hover, 'the status bar hover with grok/stats', 15);
-  log(`status bar hover: ${JSON.stringify(await hover.innerText())}`);
+  const wanted = /Suggestions [1-9]\d* shown, 1 accepted, 1 partly · \d+% accepted/;
+  const text = await waitFor('the status bar hover to count the shown, partly and fully accepted suggestion', 30, async () => {
+    await page.mouse.move(600, 400);
+    await page.locator('.statusbar-item', { hasText: 'Grok' }).hover();
+    const hover = page.locator('.workbench-hover, .monaco-hover', { hasText: 'Cached prompt share' }).first();
+    await shown(hover, 'the status bar hover with grok/stats', 15);
+    const seen = await hover.innerText();
+    return wanted.test(seen) ? seen : undefined;
+  });
+  log(`status bar hover: ${JSON.stringify(text)}`);
   await page.mouse.move(600, 400);
 }
 
@@ -128,6 +157,7 @@ async function quickFix(page: Page): Promise<void> {
   const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Grok: fix' }).first();
   await shown(fix, 'a "Grok: fix" entry in the lightbulb menu', 30);
   log(`lightbulb offers ${JSON.stringify(await page.locator('.action-widget .monaco-list-row').allInnerTexts())}`);
+  await page.screenshot({ path: path.join(results, 'lightbulb.png') });
   await fix.click();
   const saved = await saveAndRead(page, JSON_FILE, JSON_TEXT);
   if (/,\s*[}\]]/.test(saved)) {

@@ -64,8 +64,8 @@ def register(server: GrokServer) -> None:
         encoding = textpos.encoding_name(ls.workspace.position_encoding)
         before = source[: textpos.offset_at(source, params.position, encoding)]
         here = t.Range(start=params.position, end=params.position)
-        # Asked for (VS Code's Alt+] asks again explicitly): the alternatives that cost nothing.
-        texts = [text] if automatic else alternatives(text)
+        # To cycle through (VS Code's Alt+], Neovim's inline_completion.select()): the
+        # alternatives that cost no request. Only the first counts as a suggestion offered.
         return t.InlineCompletionList(
             items=[
                 t.InlineCompletionItem(
@@ -74,10 +74,10 @@ def register(server: GrokServer) -> None:
                     command=t.Command(
                         "Grok: suggestion accepted",
                         ACCEPT_COMMAND,
-                        arguments=[ls.metrics.acceptance.offer(uri, before, choice)],
+                        arguments=[ls.metrics.acceptance.offer(uri, before, choice, index > 0)],
                     ),
                 )
-                for choice in texts
+                for index, choice in enumerate(alternatives(text))
             ]
         )
 
