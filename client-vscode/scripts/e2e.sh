@@ -105,7 +105,9 @@ CODE_SERVER=("$NODE24" "$CODE_SERVER_DIR/node_modules/code-server/out/node/entry
 cd "$HERE"
 [[ node_modules/.package-lock.json -nt package-lock.json ]] || { say "npm ci"; npm ci --no-audit --no-fund >"$RESULTS/npm-ci.log" 2>&1 || fail "npm ci (see npm-ci.log)"; }
 say "building grok-lsp.vsix"
-{ npm run build && npm run package && npm run build:e2e; } >"$RESULTS/build.log" 2>&1 || fail "build (see build.log)"
+# From no dist/: `vsce package` alone must build the entry point (`vscode:prepublish`).
+{ rm -rf dist && npm run package && npm run build:e2e; } >"$RESULTS/build.log" 2>&1 || fail "build (see build.log)"
+[[ -f dist/extension.js ]] || fail "vsce package did not build dist/extension.js (see build.log)"
 
 # 5. The server and its emulator.
 GROK=${GROK_LSP:-$REPO/.venv/bin/grok-lsp}  # GROK_LSP: another build of the server
