@@ -26,6 +26,7 @@ class Offer:
     uri: str
     end: int  # offset in the document, in characters, where the suggestion ends
     tail: str  # the document's text up to `end` once the suggestion is in, its last characters
+    alternative: bool = False  # offered to cycle to: its showing is not one more suggestion
     shown: bool = False
     partially_accepted: bool = False
     accepted: bool = False
@@ -50,12 +51,12 @@ class Acceptance:
 
     def offer(self, uri: str, before: str, text: str, alternative: bool = False) -> str:
         """Record that `text` was offered after the document text `before`; returns its id.
-        An alternative to cycle to is not counted as one more suggestion offered."""
+        An alternative to cycle to is not counted as one more suggestion offered or shown."""
         key, end, tail = offer_key(uri, len(before), before, text)
         if key in self._offers:
             self._offers.move_to_end(key)
         else:
-            self._offers[key] = Offer(uri, end, tail)
+            self._offers[key] = Offer(uri, end, tail, alternative)
             self.offered += 0 if alternative else 1
             while len(self._offers) > _REMEMBERED:
                 self._offers.popitem(last=False)
@@ -64,7 +65,7 @@ class Acceptance:
     def saw_shown(self, key: str) -> None:
         if (offer := self._offers.get(key)) is not None and not offer.shown:
             offer.shown = True
-            self.shown += 1
+            self.shown += 0 if offer.alternative else 1
 
     def saw_partially_accepted(self, key: str) -> None:
         offer = self._offers.get(key)

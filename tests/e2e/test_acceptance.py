@@ -177,3 +177,25 @@ async def test_a_block_comes_with_its_first_line_to_cycle_to(
     assert emulator.stats()["requests"] == 1  # alternatives that cost no request
     served = await server_stats(client)
     assert served["offered"] == 1  # one suggestion, with its alternative
+
+
+async def test_the_request_ahead_is_governed_like_any_automatic_one(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    client = await start_client(settings={"completion": {"maxRequestsPerMinute": 1}})
+    uri = open_document(client, HEAD[:-1])
+    change(client, uri, 2, t.Position(0, len(HEAD) - 1), HEAD[-1])  # typed: automatic may ask
+    typed = await client.text_document_inline_completion_async(
+        inline_params(uri, 0, len(HEAD), automatic=True)
+    )
+    assert isinstance(typed, t.InlineCompletionList) and typed.items  # the minute's one request
+    change(client, uri, 3, t.Position(0, len(HEAD)), "r:")
+    await accept(client, typed.items[0])
+
+    async def refused() -> bool:
+        return bool((await server_stats(client))["dropped"] >= 1)
+
+    await until("the request ahead to be refused by the per-minute cap", refused)
+    assert emulator.stats()["requests"] == 1
+    assert (await server_stats(client))["speculativeRequests"] == 1

@@ -48,9 +48,10 @@ def test_typed_through_from_the_pipelines_anchor_finds_the_offer(before: str, te
 def test_only_known_offers_count_and_each_outcome_once() -> None:
     acceptance = Acceptance()
     key = acceptance.offer(URI, "def f(", "x):")
-    acceptance.offer(URI, "def f(", "x", alternative=True)
+    other = acceptance.offer(URI, "def f(", "x", alternative=True)
     for _ in range(2):
         acceptance.saw_shown(key)
+        acceptance.saw_shown(other)  # cycled to: the same suggestion shown
         acceptance.saw_partially_accepted(key)
         acceptance.saw_shown("unknown")
     assert acceptance.saw_accepted("unknown") is None
