@@ -49,10 +49,10 @@ class Acceptance:
         self.accepted = 0
         self.partially_accepted = 0
 
-    def offer(self, uri: str, before: str, text: str, alternative: bool = False) -> str:
-        """Record that `text` was offered after the document text `before`; returns its id.
-        An alternative to cycle to is not counted as one more suggestion offered or shown."""
-        key, end, tail = offer_key(uri, len(before), before, text)
+    def offer(self, uri: str, at: int, before: str, text: str, alternative: bool = False) -> str:
+        """Record that `text` was offered at offset `at`, after `before` (as in `offer_key`);
+        returns its id. An alternative to cycle to is not one more suggestion offered or shown."""
+        key, end, tail = offer_key(uri, at, before, text)
         if key in self._offers:
             self._offers.move_to_end(key)
         else:

@@ -16,8 +16,8 @@ texts = st.text(alphabet="ab \n:😀", max_size=300)
 def test_typing_through_a_suggestion_keeps_its_id(before: str, text: str, typed: int) -> None:
     typed = min(typed, len(text) - 1)
     acceptance = Acceptance()
-    first = acceptance.offer(URI, before, text)
-    rest = acceptance.offer(URI, before + text[:typed], text[typed:])
+    first = acceptance.offer(URI, len(before), before, text)
+    rest = acceptance.offer(URI, len(before) + typed, (before + text[:typed])[-256:], text[typed:])
     assert rest == first and acceptance.offered == 1
 
 
@@ -38,7 +38,7 @@ def test_other_text_before_or_another_suggestion_is_another_id(
 @given(texts, texts.filter(bool))
 def test_typed_through_from_the_pipelines_anchor_finds_the_offer(before: str, text: str) -> None:
     acceptance = Acceptance()
-    key = acceptance.offer(URI, before, text)
+    key = acceptance.offer(URI, len(before), before[-256:], text)  # what the inline feature keeps
     acceptance.typed_through(URI, len(before), before[-256:], text)  # what an Anchor keeps
     assert acceptance.accepted == 1
     assert acceptance.saw_accepted(key) is None  # counted once: a later command is a repeat
@@ -47,8 +47,8 @@ def test_typed_through_from_the_pipelines_anchor_finds_the_offer(before: str, te
 
 def test_only_known_offers_count_and_each_outcome_once() -> None:
     acceptance = Acceptance()
-    key = acceptance.offer(URI, "def f(", "x):")
-    other = acceptance.offer(URI, "def f(", "x", alternative=True)
+    key = acceptance.offer(URI, 6, "def f(", "x):")
+    other = acceptance.offer(URI, 6, "def f(", "x", alternative=True)
     for _ in range(2):
         acceptance.saw_shown(key)
         acceptance.saw_shown(other)  # cycled to: the same suggestion shown

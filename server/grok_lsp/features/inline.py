@@ -12,6 +12,7 @@ import asyncio
 import logging
 
 from lsprotocol import types as t
+from pygls.workspace import TextDocument
 
 from grok_lsp import textpos
 from grok_lsp.acceptance import ACCEPT_COMMAND
@@ -26,6 +27,7 @@ from grok_lsp.syntax import in_comment_or_string
 log = logging.getLogger(__name__)
 
 _FOLLOWING_LINES = 6  # lines after the cursor's line, to trim a suggestion that repeats them
+_BEFORE_CHARS = 256  # text before the cursor that, with the suggestion, identifies it
 
 
 def register(server: GrokServer) -> None:
@@ -60,9 +62,9 @@ def register(server: GrokServer) -> None:
         text = await suggest(ls, uri, params.position, automatic)
         if not text or uri not in ls.workspace.text_documents:
             return t.InlineCompletionList(items=[])
-        source = ls.workspace.text_documents[uri].source
-        encoding = textpos.encoding_name(ls.workspace.position_encoding)
-        before = source[: textpos.offset_at(source, params.position, encoding)]
+        document = ls.workspace.text_documents[uri]
+        offset = _offset(ls, document, params.position)
+        before = document.source[max(0, offset - _BEFORE_CHARS) : offset]
         here = t.Range(start=params.position, end=params.position)
         # To cycle through (VS Code's Alt+], Neovim's inline_completion.select()): the
         # alternatives that cost no request. Only the first counts as a suggestion offered.
@@ -74,7 +76,9 @@ def register(server: GrokServer) -> None:
                     command=t.Command(
                         "Grok: suggestion accepted",
                         ACCEPT_COMMAND,
-                        arguments=[ls.metrics.acceptance.offer(uri, before, choice, index > 0)],
+                        arguments=[
+                            ls.metrics.acceptance.offer(uri, offset, before, choice, index > 0)
+                        ],
                     ),
                 )
                 for index, choice in enumerate(alternatives(text))
@@ -96,6 +100,14 @@ def register(server: GrokServer) -> None:
         text = await suggest(ls, params.text_document.uri, params.position, automatic)
         items = [_completion_item(ls, params.position, source, text)] if text else []
         return t.CompletionList(is_incomplete=True, items=items)
+
+
+def _offset(ls: GrokServer, document: TextDocument, position: t.Position) -> int:
+    if isinstance(document, LspTextDocument):  # found from the last edit's line: microseconds
+        return document.offset_at(position)
+    return textpos.offset_at(
+        document.source, position, textpos.encoding_name(ls.workspace.position_encoding)
+    )
 
 
 def alternatives(text: str) -> list[str]:
@@ -203,11 +215,7 @@ async def suggest_at(
     if unsendable(ls, document) is not None:
         return ""
     source = document.source
-    encoding = textpos.encoding_name(ls.workspace.position_encoding)
-    if isinstance(document, LspTextDocument):  # found from the last edit's line: microseconds
-        offset = document.offset_at(position)
-    else:
-        offset = textpos.offset_at(source, position, encoding)
+    offset = _offset(ls, document, position)
     line_from = max(source.rfind("\n", 0, offset), source.rfind("\r", 0, offset)) + 1
     line_to = textpos.line_end(source, offset)
     following_to = line_to
