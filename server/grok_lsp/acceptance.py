@@ -37,7 +37,9 @@ def offer_key(uri: str, at: int, before: str, text: str) -> tuple[str, int, str]
     document's text before `at` ends with `before` (at least its last 128 characters)."""
     end = at + len(text)
     tail = (before[-_TAIL_CHARS:] + text)[-_TAIL_CHARS:]
-    digest = hashlib.blake2b(f"{uri}\0{end}\0{tail}".encode(), digest_size=8).hexdigest()
+    # surrogatepass: an editor may send lone surrogates (invalid UTF-16), kept in the copy.
+    key = f"{uri}\0{end}\0{tail}".encode("utf-8", "surrogatepass")
+    digest = hashlib.blake2b(key, digest_size=8).hexdigest()
     return digest, end, tail
 
 

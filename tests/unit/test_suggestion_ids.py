@@ -9,7 +9,7 @@ from grok_lsp.acceptance import Acceptance, offer_key
 from grok_lsp.features.inline import alternatives
 
 URI = "file:///work/demo.py"
-texts = st.text(alphabet="ab \n:😀", max_size=300)
+texts = st.text(alphabet="ab \n:😀\ud800", max_size=300)  # a lone surrogate, as editors send
 
 
 @given(texts, texts.filter(bool), st.integers(min_value=0, max_value=300))
@@ -21,7 +21,9 @@ def test_typing_through_a_suggestion_keeps_its_id(before: str, text: str, typed:
     assert rest == first and acceptance.offered == 1
 
 
-short = st.text(alphabet="ab \n:😀", min_size=1, max_size=128)  # within the tail the id hashes
+short = st.text(
+    alphabet="ab \n:😀\ud800", min_size=1, max_size=128
+)  # within the tail the id hashes
 
 
 @given(texts, short, short)
