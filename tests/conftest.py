@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 from cattrs import Converter
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import register_lsp_features
@@ -154,6 +155,19 @@ def helix_capabilities(snippets: bool = True) -> t.ClientCapabilities:
     )
 
 
+def captured_client(name: str) -> tuple[t.ClientCapabilities, t.ClientInfo | None]:
+    """An editor's own `initialize` capabilities and `clientInfo`, as captured from it into
+    `tests/e2e/clients/` (pytest-lsp's format): `eglot_v1.9`, `lsp-mode_v8.0.0` (Debian 12)."""
+    path = Path(__file__).parent / "e2e" / "clients" / f"{name}.json"
+    captured = json.loads(path.read_text(encoding="utf-8"))
+    structuring = converter()
+    info = captured.get("clientInfo")
+    return (
+        structuring.structure(captured["capabilities"], t.ClientCapabilities),
+        structuring.structure(info, t.ClientInfo) if info else None,
+    )
+
+
 def converter() -> Converter:
     """pygls's converter, with lsprotocol 2025.0.0's CodeAction-or-Command hook corrected.
 
@@ -180,11 +194,21 @@ class GrokClient(LanguageClient):
         self.initialize_result: t.InitializeResult | None = None
         self.statuses: list[Any] = []
         self.applied_edits: list[t.WorkspaceEdit] = []
+        self.declines_edits: str | None = None  # answer `workspace/applyEdit` with this error
+        self.edit_arrived = asyncio.Event()
 
     @property
     def server_capabilities(self) -> t.ServerCapabilities:
         assert self.initialize_result is not None
         return self.initialize_result.capabilities
+
+    async def edit_applied(self, count: int = 1, within_s: float = 20) -> list[t.WorkspaceEdit]:
+        """The `workspace/applyEdit` requests received, once there are `count` of them."""
+        async with asyncio.timeout(within_s):
+            while len(self.applied_edits) < count:
+                self.edit_arrived.clear()
+                await self.edit_arrived.wait()
+        return self.applied_edits
 
 
 def make_client() -> GrokClient:
@@ -199,6 +223,9 @@ def make_client() -> GrokClient:
     @client.feature(t.WORKSPACE_APPLY_EDIT)  # type: ignore[untyped-decorator]
     def apply_edit(params: t.ApplyWorkspaceEditParams) -> t.ApplyWorkspaceEditResult:
         client.applied_edits.append(params.edit)
+        client.edit_arrived.set()
+        if client.declines_edits is not None:  # as eglot does when the user answers "n"
+            raise JsonRpcException(client.declines_edits)
         return t.ApplyWorkspaceEditResult(applied=True)
 
     return client
@@ -221,6 +248,7 @@ async def start_client(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Star
         settings: dict[str, Any] | None = None,
         env: dict[str, str] | None = None,
         args: list[str] | None = None,
+        client_info: t.ClientInfo | None = None,
     ) -> GrokClient:
         server_env = {
             **os.environ,
@@ -237,6 +265,7 @@ async def start_client(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Star
         client.initialize_result = await client.initialize_session(
             t.InitializeParams(
                 capabilities=capabilities or vscode_capabilities(),
+                client_info=client_info,
                 root_uri="file:///work",
                 initialization_options=grok,  # the same, so no request races the pull
             )

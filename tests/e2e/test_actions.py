@@ -24,13 +24,17 @@ F401 = t.Diagnostic(
 
 
 async def actions_at(
-    client: GrokClient, uri: str, diagnostic: t.Diagnostic, selection: t.Range | None = None
+    client: GrokClient, uri: str, diagnostic: t.Diagnostic | None, selection: t.Range | None = None
 ) -> Sequence[t.Command | t.CodeAction]:
+    """The actions offered for `diagnostic`, or at `selection` with no diagnostic (and, as
+    eglot and lsp-mode 8.0 send it, no trigger kind)."""
+    span = selection or (diagnostic.range if diagnostic else None)
+    assert span is not None
     actions = await client.text_document_code_action_async(
         t.CodeActionParams(
             text_document=t.TextDocumentIdentifier(uri),
-            range=selection or diagnostic.range,
-            context=t.CodeActionContext(diagnostics=[diagnostic]),
+            range=span,
+            context=t.CodeActionContext(diagnostics=[diagnostic] if diagnostic else []),
         )
     )
     assert actions is not None
@@ -239,7 +243,7 @@ async def test_clients_without_resolve_get_a_command_that_applies_the_edit(
     await client.workspace_execute_command_async(
         t.ExecuteCommandParams(fix.command.command, fix.command.arguments)
     )
-    [edit] = client.applied_edits
+    [edit] = await client.edit_applied()
     assert apply(SOURCE, edit) == SOURCE.replace("import os\n", "")
 
 

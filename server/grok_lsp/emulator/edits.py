@@ -153,7 +153,7 @@ def _by_instruction(lines: list[str], instruction: str) -> Edit:
         return _add_docstring(lines)
     if "type hint" in instruction or "annotat" in instruction:
         return _annotate_none(lines)
-    if "simplif" in instruction:
+    if "simplif" in instruction or "fix the bug" in instruction:  # "Grok: fix this line"
         simpler = _bool_comparison(_none_comparison(lines, "")[0], "")[0]
         return simpler, "Simplify comparisons to True, False and None"
     return None

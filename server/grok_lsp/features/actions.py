@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
 
 from grok_lsp import textpos
 from grok_lsp.actionprompt import REFACTORS, edit_task
@@ -84,15 +85,18 @@ def register(server: GrokServer) -> None:
                     )
                 )
         selection = params.range
-        invoked = params.context.trigger_kind == t.CodeActionTriggerKind.Invoked
+        # Eglot 1.9 and lsp-mode 8.0 leave the trigger kind out (it is optional), and ask only
+        # when the user does; a client that says "automatic" asks on every cursor move.
+        invoked = params.context.trigger_kind in (t.CodeActionTriggerKind.Invoked, None)
         if (
             "fix" in settings.offered
             and invoked
             and not actions
-            and selection.start == selection.end
+            and selection.start.line == selection.end.line
         ):
-            # Helix and Neovim 0.10+ send a server only its own diagnostics, so "Grok: fix — …"
-            # never shows there; asked for explicitly, offer to fix the line as it stands.
+            # Helix, Neovim 0.10+ and Eglot send a server only its own diagnostics, so "Grok:
+            # fix — …" never shows there; asked for explicitly, offer to fix the line as it
+            # stands. Eglot asks for the symbol at point, hence a range within the line.
             data = _data(uri, version, selection, task="fix-line")
             title = "Grok: fix this line"
             actions.append(_action(ls, title, t.CodeActionKind.QuickFix, data, None))
@@ -121,16 +125,35 @@ def register(server: GrokServer) -> None:
         return action
 
     @server.command(APPLY_COMMAND)
-    async def apply_action(ls: GrokServer, data: dict[str, Any]) -> None:
-        edit = await compute_edit(ls, data)
-        if edit is not None:
-            result = await ls.workspace_apply_edit_async(
-                t.ApplyWorkspaceEditParams(edit=edit, label="Grok")
-            )
-            if not result.applied:
-                ls.notify_user(
-                    f"grok-lsp: the editor did not apply the edit ({result.failure_reason})"
+    def apply_action(ls: GrokServer, data: dict[str, Any]) -> None:
+        # Answered at once: Eglot gives a command 10 s, a model may take longer. The edit
+        # follows as `workspace/applyEdit`, with progress meanwhile where the client shows it.
+        window = ls.client_capabilities.window
+        if not (window and window.work_done_progress):  # e.g. Eglot 1.9: say it has started
+            title = data.get("title") or "the action"
+            ls.window_show_message(
+                t.ShowMessageParams(
+                    type=t.MessageType.Info,
+                    message=f"grok-lsp: asking Grok for “{title}”; the edit follows.",
                 )
+            )
+        ls.spawn(_compute_and_apply(ls, data))
+
+
+async def _compute_and_apply(ls: GrokServer, data: dict[str, Any]) -> None:
+    edit = await compute_edit(ls, data)
+    if edit is None:
+        return
+    try:
+        result = await ls.workspace_apply_edit_async(
+            t.ApplyWorkspaceEditParams(edit=edit, label="Grok")
+        )
+    except JsonRpcException as error:  # Eglot answers a declined edit with an error
+        reason: str | None = error.message
+    else:
+        reason = None if result.applied else result.failure_reason or "declined"
+    if reason is not None:
+        ls.notify_user(f"grok-lsp: the editor did not apply the edit ({reason}).")
 
 
 def _data(
@@ -174,8 +197,10 @@ def _action(
         diagnostics=[diagnostic] if diagnostic else None,
         is_preferred=False,
     )
-    if not _resolves_edits(ls):  # e.g. Emacs eglot: compute when chosen
-        action.command = t.Command(title, APPLY_COMMAND, arguments=[data])
+    # Computed when chosen where the client cannot resolve (Eglot), and for lsp-mode, which
+    # resolves with every server at once and fails when another one answers too.
+    if not _resolves_edits(ls) or ls.quirks.actions_need_command:
+        action.command = t.Command(title, APPLY_COMMAND, arguments=[{**data, "title": title}])
     return action
 
 

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types as t
 from pygls.uris import to_fs_path
-from pygls.workspace import TextDocument, Workspace
+from pygls.workspace import PositionCodec, TextDocument, Workspace
 
 from grok_lsp import textpos
 from grok_lsp.drift import EditLog
@@ -130,6 +130,12 @@ class LspWorkspace(Workspace):
     @property
     def text_documents(self) -> OpenDocuments:
         return OpenDocuments(self._text_documents)
+
+    def count_positions_in(self, encoding: t.PositionEncodingKind) -> None:
+        """Read and write positions in `encoding` whatever was negotiated, for a client that
+        counts otherwise than it agreed to (`clients.py`). Before any document opens."""
+        self._position_encoding = encoding
+        self._position_codec = PositionCodec(encoding=encoding)
 
 
 def use_lsp_line_breaks(workspace: Workspace) -> None:

@@ -141,11 +141,18 @@ def _completion_item(
     # keeps the label), so a shortened label would cut the line. A block starts with a newline.
     first, *rest = (word + text).split("\n")
     label = first.rstrip() or next((line.strip() for line in rest if line.strip()), "grok")
+    if ls.quirks.label_is_insertion:  # lsp-mode under completion-at-point: see clients.py
+        label = word + text
     line_start = max(source.rfind("\n", 0, word_start), source.rfind("\r", 0, word_start)) + 1
     before = source[line_start:word_start]
     snippet = _snippet(word + text, before[: len(before) - len(before.lstrip())])
-    if snippet is None or not _snippet_support(ls):
+    insert_mode = None
+    if snippet is None or not _snippet_support(ls) or ls.quirks.plain_text_items:
         new_text, text_format = word + text, t.InsertTextFormat.PlainText
+        # Plain text holds its lines' indentation already: a client that would re-indent
+        # them (lsp-mode runs the major mode's indentation on each) is told not to.
+        if t.InsertTextMode.AsIs in _insert_modes(ls):
+            insert_mode = t.InsertTextMode.AsIs
     else:
         new_text, text_format = snippet, t.InsertTextFormat.Snippet
     return t.CompletionItem(
@@ -157,15 +164,27 @@ def _completion_item(
         sort_text="0",
         preselect=True,
         insert_text_format=text_format,
+        insert_text_mode=insert_mode,
         text_edit=t.TextEdit(range=t.Range(start=start, end=position), new_text=new_text),
     )
 
 
-def _snippet_support(ls: GrokServer) -> bool:
+def _item_options(ls: GrokServer) -> t.ClientCompletionItemOptions | None:
+    """What the client says of completion items; None where it says nothing."""
     document = ls.client_capabilities.text_document
     completion = document.completion if document else None
-    item = completion.completion_item if completion else None
+    return completion.completion_item if completion else None
+
+
+def _snippet_support(ls: GrokServer) -> bool:
+    item = _item_options(ls)
     return bool(item and item.snippet_support)
+
+
+def _insert_modes(ls: GrokServer) -> list[t.InsertTextMode]:
+    item = _item_options(ls)
+    modes = item.insert_text_mode_support if item else None
+    return list(modes.value_set) if modes else []
 
 
 def _snippet(text: str, indent: str) -> str | None:
@@ -194,9 +213,7 @@ def _snippet(text: str, indent: str) -> str | None:
 
 def _documentation(ls: GrokServer, text: str) -> t.MarkupContent | str:
     """The whole suggestion, as Markdown where the client renders it, else plain text."""
-    document = ls.client_capabilities.text_document
-    completion = document.completion if document else None
-    item = completion.completion_item if completion else None
+    item = _item_options(ls)
     if item and item.documentation_format and t.MarkupKind.Markdown in item.documentation_format:
         return t.MarkupContent(kind=t.MarkupKind.Markdown, value=f"```\n{text}\n```")
     return text

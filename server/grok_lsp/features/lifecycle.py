@@ -11,7 +11,8 @@ from typing import Any
 
 from lsprotocol import types as t
 
-from grok_lsp.features.documents import use_lsp_line_breaks
+from grok_lsp.clients import quirks_of
+from grok_lsp.features.documents import LspWorkspace, use_lsp_line_breaks
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.server import GrokServer
 
@@ -25,6 +26,10 @@ def register(server: GrokServer) -> None:
     def initialize(ls: GrokServer, params: t.InitializeParams) -> None:
         ls.initialization_options = params.initialization_options
         use_lsp_line_breaks(ls.workspace)
+        ls.quirks = quirks_of(params)
+        if ls.quirks.counts_code_points and isinstance(ls.workspace, LspWorkspace):
+            ls.workspace.count_positions_in(t.PositionEncodingKind.Utf32)
+            log.info("positions counted in code points, as this client (lsp-mode < 9) does")
         ls.apply_settings()
 
     @server.feature(t.INITIALIZED)
