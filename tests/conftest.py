@@ -318,8 +318,10 @@ async def server_stats(client: LanguageClient) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """pygls parses a custom request's answer into namedtuples: plain dicts instead (leaves as
-    they are)."""
+    """pygls parses a custom request's answer into namedtuples: plain dicts and lists instead
+    (leaves as they are)."""
     if hasattr(value, "_asdict"):
         return {key: _plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
     return value

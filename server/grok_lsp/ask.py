@@ -13,6 +13,7 @@ import uuid
 
 from lsprotocol import types as t
 
+from grok_lsp.metrics import ActionCost
 from grok_lsp.prompt import CHARS_PER_TOKEN
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError, ProviderTimeoutError
@@ -48,6 +49,14 @@ class Progress:
             self._ls.work_done_progress.begin(self._token, begin)
         return self
 
+    def say(self, message: str) -> None:
+        """A step of the work: "checking with ruff…", "attempt 2 of 3: asking Grok…"."""
+        if self._token is not None:
+            self._reported = 0
+            self._ls.work_done_progress.report(
+                self._token, t.WorkDoneProgressReport(message=message)
+            )
+
     def reasoning(self, chars: int) -> None:
         tokens = chars // CHARS_PER_TOKEN
         if self._token is not None and tokens >= self._reported + 20:  # not one message a token
@@ -63,20 +72,25 @@ class Progress:
             self._ls.work_done_progress.tokens.pop(self._token, None)
 
 
-async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
-    """The whole answer, retries included, within `grok.actions.timeoutMs`."""
+async def ask(
+    ls: GrokServer, request: ChatRequest, progress: Progress, spent: ActionCost | None = None
+) -> str:
+    """The whole answer, retries included, within `grok.actions.timeoutMs`; its tokens and cost
+    are added to `spent`."""
     seconds = ls.settings.actions.timeout_ms / 1000
     try:
         async with asyncio.timeout(seconds):
-            return await _with_retries(ls, request, progress)
+            return await _with_retries(ls, request, progress, spent)
     except TimeoutError:
         raise ProviderTimeoutError(f"no whole answer within {seconds:g} s") from None
 
 
-async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
+async def _with_retries(
+    ls: GrokServer, request: ChatRequest, progress: Progress, spent: ActionCost | None
+) -> str:
     for attempt in range(RETRIES + 1):
         try:
-            return await _once(ls, request, progress)
+            return await _once(ls, request, progress, spent)
         except ProviderError as error:
             if not error.retryable or attempt == RETRIES:
                 raise
@@ -86,7 +100,9 @@ async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress
     raise AssertionError("unreachable")
 
 
-async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str:
+async def _once(
+    ls: GrokServer, request: ChatRequest, progress: Progress, spent: ActionCost | None
+) -> str:
     content: list[str] = []
     reasoning = 0
     usage = model = None
@@ -98,6 +114,9 @@ async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> str
                 progress.reasoning(reasoning)
             usage, model = chat.usage, chat.model
     finally:
-        chars = sum(len(message["content"]) for message in request.messages)
-        ls.record_usage(usage, model, chars // CHARS_PER_TOKEN)
+        estimated = sum(len(message["content"]) for message in request.messages) // CHARS_PER_TOKEN
+        cost = ls.record_usage(usage, model, estimated)
+        if spent is not None:
+            prompt = usage.prompt_tokens if usage else estimated
+            spent.add(prompt, usage.output_tokens_billed if usage else 0, cost)
     return "".join(content)

@@ -114,3 +114,16 @@ def minimal_edits(source: str, target: Region, replacement: str) -> list[Edit]:
                 start -= 2 if source.startswith("\r\n", start - 2) else 1
         edits.append(Edit(start, end, new_text))
     return edits
+
+
+def applied(source: str, edits: list[Edit]) -> str:
+    """`source` with `edits` (non-overlapping, as `minimal_edits` makes them) applied."""
+    for edit in sorted(edits, key=lambda edit: edit.start, reverse=True):
+        source = source[: edit.start] + edit.new_text + source[edit.end :]
+    return source
+
+
+def touched_lines(target: Region, replacement: str) -> range:
+    """The lines the replacement occupies once applied (at least the first target line)."""
+    count = len(_BREAK.split(replacement)) if replacement else 0
+    return range(target.first_line, target.first_line + max(count, 1))

@@ -96,7 +96,7 @@ class Pipeline:
         self,
         client: Callable[[], ProviderClient],
         metrics: Metrics,
-        on_usage: Callable[[Usage | None, str | None, int], None],
+        on_usage: Callable[[Usage | None, str | None, int], float | None],
         on_busy: Callable[[bool], None],
         admit: Callable[[Query], bool],
     ) -> None:

@@ -175,7 +175,10 @@ class GrokServer(LanguageServer):
             log.warning("background task failed", exc_info=task.exception())
 
     # accounting and status ------------------------------------------------------------------
-    def record_usage(self, usage: Usage | None, model: str | None, estimated_prompt: int) -> None:
+    def record_usage(
+        self, usage: Usage | None, model: str | None, estimated_prompt: int
+    ) -> float | None:
+        """Count a response's usage; its cost in USD, None where unknown."""
         if model:
             self.metrics.served_model = model
         prices = {
@@ -192,6 +195,7 @@ class GrokServer(LanguageServer):
         if cost is None:
             self._unpriced_model(served)
         self.governor.add_spend(cost or 0.0)
+        return cost
 
     def _unpriced_model(self, model: str) -> None:
         """Once per model: its cost is unknown where the API reports none (a stream closed

@@ -150,7 +150,11 @@ class _Emulator:
     ) -> Response:
         cfg = self.config
         answer = completer.answer(
-            body["messages"], self.oracle, cfg.completion_max_lines, cfg.overshoot_lines
+            body["messages"],
+            self.oracle,
+            cfg.completion_max_lines,
+            cfg.overshoot_lines,
+            cfg.wrong_fixes,
         )
         content = answer.content
         if fault is not None and fault.kind == "bad_json_content":

@@ -43,6 +43,9 @@ class EmulatorConfig(BaseModel):
     overshoot_lines: int = Field(default=0, ge=0)
     """Lines a chatty model writes past what the cursor needed (the source's next lines)."""
     """Most lines an inline completion spans when the context calls for a block."""
+    wrong_fixes: int = Field(default=0, ge=0)
+    """Edit answers per conversation that are wrong on purpose (a comment line, the code as it
+    was) before the right one; each `<check_report>` turn counts one. Large: never right."""
     require_api_key: str | None = Field(default=None, repr=False)
     """None accepts any key or none; otherwise a missing key is 401, a different one 400."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as t
@@ -18,10 +19,19 @@ from pygls.exceptions import JsonRpcException
 
 from grok_lsp import textpos
 from grok_lsp.actionprompt import REFACTORS, edit_task
-from grok_lsp.ask import Progress, ask
-from grok_lsp.editplan import MalformedAnswer, minimal_edits, parse_answer, region
+from grok_lsp.ask import Progress
+from grok_lsp.editplan import (
+    Answer,
+    MalformedAnswer,
+    applied,
+    minimal_edits,
+    region,
+    touched_lines,
+)
 from grok_lsp.features import explanations
 from grok_lsp.features.documents import file_view, other_views, unsendable
+from grok_lsp.fixloop import Outcome, check_for, propose
+from grok_lsp.metrics import ActionCost
 from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.redaction import restore_secrets
@@ -270,9 +280,22 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
     request = ChatRequest(
         settings.actions_model, messages, settings.actions.max_tokens, conv_id=ls.conv_id(uri)
     )
+    shown = target.lines_text(source)
+
+    def candidate(answer: Answer) -> tuple[str, range] | None:
+        replacement = restore_secrets(answer.replacement, shown)
+        edits = minimal_edits(source, target, replacement) if replacement is not None else []
+        if replacement is None or not edits:
+            return None
+        return applied(source, edits), touched_lines(target, replacement)
+
+    path = Path(document.path) if uri.startswith("file:") else None
+    facts = (diagnostic.source, _code(diagnostic), diagnostic.message) if diagnostic else None
+    check = check_for(ls, path, document.language_id or "", facts)
+    spent = ActionCost(kind)
     try:
         async with Progress(ls, "Grok") as progress:
-            answer = parse_answer(await ask(ls, request, progress))
+            outcome = await propose(ls, request, progress, check, source, candidate, spent)
     except ProviderError as error:
         ls.report_error(error, "code action")
         return None
@@ -281,12 +304,16 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
             f"grok-lsp: Grok's answer was not a usable edit ({error}); nothing was changed."
         )
         return None
+    finally:
+        ls.metrics.record_action(spent)
+    answer = outcome.answer
+    spent.verdict, spent.verified = outcome.verdict, outcome.verified
     if ls.workspace.get_text_document(uri).version != version:
         ls.notify_user(
             "grok-lsp: the document changed while Grok was working; nothing was changed. Ask again."
         )
         return None
-    replacement = restore_secrets(answer.replacement, target.lines_text(source))
+    replacement = restore_secrets(answer.replacement, shown)
     if replacement is None:
         ls.notify_user(
             "grok-lsp: Grok's edit changes a line holding a credential it was not shown; "
@@ -297,6 +324,7 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
     if not edits:
         ls.notify_user(f"grok-lsp: Grok suggests no change here ({answer.summary or 'none'}).")
         return None
+    _tell(ls, outcome, spent)
     encoding = textpos.encoding_name(ls.workspace.position_encoding)
     text_edits = [
         t.TextEdit(
@@ -308,6 +336,19 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
         )
         for edit in edits
     ]
-    log.info("code action %s: %d edit(s): %s", data.get("task"), len(text_edits), answer.summary)
+    log.info("code action %s: %d edit(s): %s", kind, len(text_edits), answer.summary)
     identifier = t.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
     return t.WorkspaceEdit(document_changes=[t.TextDocumentEdit(identifier, text_edits)])
+
+
+def _code(diagnostic: t.Diagnostic) -> str | None:
+    return None if diagnostic.code is None else str(diagnostic.code)
+
+
+def _tell(ls: GrokServer, outcome: Outcome, spent: ActionCost) -> None:
+    """The verdict, with the attempts it took: the edit is offered either way, the user decides."""
+    tries = f"{spent.attempts} attempt{'s' * (spent.attempts != 1)}"
+    text = f"grok-lsp: {outcome.answer.summary or 'the edit'} — {outcome.verdict} ({tries})."
+    kind = t.MessageType.Info if outcome.verified else t.MessageType.Warning
+    log.info("%s", text)
+    ls.window_show_message(t.ShowMessageParams(type=kind, message=text))

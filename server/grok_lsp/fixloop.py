@@ -1,0 +1,191 @@
+"""Propose, check, iterate: a code action's edit is checked by a tool before it is offered.
+
+The model's answer is applied to the text (never to the user's buffer), the tool behind the
+diagnostic runs on the result (see verify.py), and a failed check goes back to the model as the
+next turn of the same conversation: the prompt so far is sent unchanged, so its prefix stays in
+the provider's cache and only the new turn is paid in full. Up to `actions.maxAttempts`
+answers, all within `actions.timeoutMs`. The last answer is offered whatever the verdict; the
+verdict says whether, and by what, it was verified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from grok_lsp.ask import Progress, ask
+from grok_lsp.editplan import Answer, MalformedAnswer, parse_answer
+from grok_lsp.metrics import ActionCost
+from grok_lsp.provider.client import ChatRequest
+from grok_lsp.server import GrokServer
+from grok_lsp.verify import (
+    Checker,
+    CheckFailed,
+    Finding,
+    find_checker,
+    problems_left,
+    run_check,
+    syntax_findings,
+)
+
+log = logging.getLogger(__name__)
+_SHOWN_FINDINGS = 5  # a report to the model or the user names at most this many
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """How an edit of one file is checked."""
+
+    path: Path | None  # the file on disk; None for an untitled buffer
+    checker: Checker | None
+    unavailable: str  # why there is no checker, when there is none
+    target: tuple[str | None, str] | None  # the diagnostic's code and message
+    python: bool  # also Python's own syntax check
+
+    @property
+    def name(self) -> str:
+        return self.checker.name if self.checker else "Python's parser"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    answer: Answer
+    verified: bool
+    verdict: str  # "verified by ruff", "not verified: …"
+
+
+# The new text of the whole document for an answer, or None if the answer is not usable.
+Candidate = Callable[[Answer], "tuple[str, range] | None"]
+
+
+async def propose(
+    ls: GrokServer,
+    request: ChatRequest,
+    progress: Progress,
+    check: Check,
+    original: str,
+    candidate: Candidate,
+    spent: ActionCost,
+) -> Outcome:
+    settings = ls.settings.actions
+    checked = check.checker is not None or check.python
+    attempts = settings.max_attempts if checked else 1
+    before = asyncio.create_task(_findings(ls, check, original)) if checked else None
+    messages = list(request.messages)
+    last: Outcome | None = None
+    try:
+        async with asyncio.timeout(settings.timeout_ms / 1000):
+            for attempt in range(1, attempts + 1):
+                if attempt > 1:
+                    progress.say(f"attempt {attempt} of {attempts}: asking Grok…")
+                raw = await ask(
+                    ls, dataclasses.replace(request, messages=messages), progress, spent
+                )
+                try:
+                    answer = parse_answer(raw)
+                except MalformedAnswer:
+                    if last is None:
+                        raise
+                    return last  # a later answer broke the format: the last usable one stands
+                made = candidate(answer)
+                if made is None:  # no change, or one the caller refuses: nothing to check
+                    return Outcome(answer, False, "not verified: no usable edit")
+                if before is None:
+                    return Outcome(answer, False, f"not verified: {check.unavailable}")
+                progress.say(f"checking with {check.name}…")
+                outcome, left = await _judge(ls, check, answer, made, await before)
+                if not left:
+                    return outcome
+                last = outcome
+                messages += [
+                    {"role": "assistant", "content": raw},
+                    {"role": "user", "content": _report_turn(check.name, left, attempt)},
+                ]
+    except TimeoutError:
+        if last is None:
+            raise
+        return dataclasses.replace(last, verdict=f"{last.verdict} (out of time for another try)")
+    finally:
+        if before is not None and not before.done():
+            before.cancel()
+    assert last is not None
+    return last
+
+
+async def _judge(
+    ls: GrokServer,
+    check: Check,
+    answer: Answer,
+    made: tuple[str, range],
+    before: list[Finding] | str,
+) -> tuple[Outcome, list[Finding]]:
+    """The verdict on one answer, and what the model is to be told if it failed."""
+    text, touched = made
+    if isinstance(before, str):
+        return Outcome(answer, False, f"not verified: {before}"), []
+    after = await _findings(ls, check, text)
+    if isinstance(after, str):
+        return Outcome(answer, False, f"not verified: {after}"), []
+    left = problems_left(before, after, check.target if check.checker else None, touched)
+    if left is None:
+        why = f"{check.name} does not report this diagnostic here, so it cannot tell"
+        return Outcome(answer, False, f"not verified: {why}"), []
+    if left:
+        shown = "; ".join(finding.shown() for finding in left[:_SHOWN_FINDINGS])
+        return Outcome(answer, False, f"not verified: {check.name} still reports {shown}"), left
+    if check.checker is None:
+        return Outcome(answer, False, f"not verified: {check.unavailable} (the syntax is fine)"), []
+    return Outcome(answer, True, f"verified by {check.name}"), []
+
+
+async def _findings(ls: GrokServer, check: Check, text: str) -> list[Finding] | str:
+    """What the tool (and Python's parser) report on `text`, or why they could not say."""
+    findings = syntax_findings(text, str(check.path or "<buffer>")) if check.python else []
+    if check.checker is None or check.path is None:
+        return findings
+    timeout = ls.settings.actions.verify_timeout_ms / 1000
+    try:
+        return findings + await run_check(check.checker, check.path, text, timeout)
+    except CheckFailed as error:
+        log.info("check not made: %s", error)
+        return str(error)
+
+
+def _report_turn(tool: str, left: list[Finding], attempt: int) -> str:
+    lines = "\n".join(escape(finding.shown(), quote=False) for finding in left[:_SHOWN_FINDINGS])
+    return (
+        f'<check_report tool="{escape(tool)}" attempt="{attempt}">\n{lines}\n</check_report>\n'
+        f"Your edit was applied to a copy of the file and checked with {tool}, which reports the "
+        "above (line numbers are in the edited file). Answer again with the same kind of JSON "
+        "object, for the same target lines as before, fixing what it reports."
+    )
+
+
+def check_for(
+    ls: GrokServer,
+    path: Path | None,
+    language: str,
+    diagnostic: tuple[str | None, str | None, str] | None,
+) -> Check:
+    """How to check an edit of `path`: with the tool behind the diagnostic (its source, code and
+    message), or for a refactor with the language's linter (ruff for Python) where there is one."""
+    python = language == "python" or (path is not None and path.suffix in (".py", ".pyi"))
+    source, target = (diagnostic[0], diagnostic[1:]) if diagnostic else (None, None)
+    name = source or ("ruff" if python else None)
+    if name is None:
+        return Check(path, None, f"no checker for `{language or 'this language'}`", None, python)
+    if path is None or not path.parent.is_dir():
+        return Check(path, None, "the file is not on disk for a tool to check", None, python)
+    root = ls.workspace.root_path
+    places = list(path.parents)
+    if root and path.is_relative_to(root):
+        places = [place for place in places if place.is_relative_to(root)]
+    found = find_checker(name, ls.settings.actions.verify, places)
+    if isinstance(found, str):
+        return Check(path, None, found, None, python)
+    return Check(path, found, "", target, python)
