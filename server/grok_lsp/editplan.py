@@ -117,8 +117,9 @@ def minimal_edits(source: str, target: Region, replacement: str) -> list[Edit]:
 
 
 def applied(source: str, edits: list[Edit]) -> str:
-    """`source` with `edits` (non-overlapping, as `minimal_edits` makes them) applied."""
-    for edit in sorted(edits, key=lambda edit: edit.start, reverse=True):
+    """`source` with `edits` applied as LSP does: all refer to the original text; inserts at
+    one place keep their order."""
+    for edit in reversed(sorted(edits, key=lambda edit: edit.start)):
         source = source[: edit.start] + edit.new_text + source[edit.end :]
     return source
 

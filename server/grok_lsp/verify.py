@@ -139,7 +139,7 @@ async def run_check(checker: Checker, path: Path, text: str, timeout_s: float) -
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 await process.wait()
-    findings = list(_findings(out.decode(errors="replace"), path, copy, path.parent))
+    findings = list(read_report(out.decode(errors="replace"), path, copy, path.parent))
     if process.returncode not in (0, 1) and not findings:
         first = next((ln for ln in err.decode(errors="replace").splitlines() if ln.strip()), "")
         raise CheckFailed(f"{checker.name} failed (exit {process.returncode}): {first[:200]}")
@@ -167,7 +167,7 @@ def _placeholders(arg: str, path: Path, copy: Path | None) -> str:
     return arg.replace("{copy}", str(copy)) if copy is not None else arg
 
 
-def _findings(output: str, path: Path, copy: Path | None, cwd: Path) -> Iterator[Finding]:
+def read_report(output: str, path: Path, copy: Path | None, cwd: Path) -> Iterator[Finding]:
     ours = {os.path.realpath(path)} | ({os.path.realpath(copy)} if copy else set())
     for raw in output.splitlines():
         match = _REPORTED.match(raw.strip())

@@ -211,14 +211,36 @@ async def test_the_version_check_holds_when_the_user_types_during_the_attempts(
     assert await said(client, "changed while Grok was working")
 
 
-async def test_a_refactor_is_checked_by_the_languages_linter(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path
-) -> None:
+async def refactor(
+    client: GrokClient, tmp_path: Path, title: str = "Grok: add a docstring"
+) -> tuple[str, t.CodeAction]:
     text = "def area(w, h):\n    return w * h\n"
-    client = await start(start_client)
     _, uri = project_file(tmp_path, text)
     open_document(client, text, uri=uri)
     actions = await actions_at(client, uri, None, t.Range(t.Position(0, 0), t.Position(1, 16)))
-    resolved = await client.code_action_resolve_async(titled(actions, "Grok: add a docstring"))
-    assert resolved.edit is not None
-    assert "verified by ruff" in await said(client, "verified by ruff")
+    return text, await client.code_action_resolve_async(titled(actions, title))
+
+
+async def test_a_refactor_that_breaks_the_syntax_is_retried_with_ruffs_report(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    emulator.configure(wrong_fixes=1)  # the first answer loses the indentation
+    client = await start(start_client)
+    text, resolved = await refactor(client, tmp_path)
+    assert '    """Area."""' in apply(text, resolved.edit)
+    assert "verified by ruff (2 attempts)" in await said(client, "verified by ruff")
+    report = emulator.stats()["last_request"]["body"]["messages"][-1]["content"]
+    assert "SyntaxError" in report
+
+
+async def test_without_a_linter_a_refactor_still_gets_pythons_syntax_check(
+    start_client: StartClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    emulator.configure(wrong_fixes=99)
+    missing = str(tmp_path / "no-such-ruff")
+    settings = {"actions": {"verify": {"ruff": [missing]}, "maxAttempts": 2}}
+    client = await start(start_client, settings)
+    _, resolved = await refactor(client, tmp_path)
+    assert resolved.edit is not None  # offered, and said to be broken
+    message = await said(client, "not verified")
+    assert "Python's parser still reports line 2: SyntaxError" in message

@@ -37,13 +37,17 @@ Edit = tuple[list[str], str] | None
 
 
 def edit_answer(message: str, wrong: bool = False) -> str:
-    """The edit for the task in `message`; `wrong`: a plausible edit that fixes nothing (a note
-    above the lines, which stay as they were), as a model's first try sometimes is."""
+    """The edit for the task in `message`; `wrong`: an edit as a model's first try sometimes is:
+    for a diagnostic, a note above the lines that fixes nothing; for an instruction (a refactor),
+    the lines with their indentation lost, which breaks Python."""
     target = last_tag("edit_target", message)
     lines = target.body.split("\n") if target else []
     if wrong and lines:
-        indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
-        wrong_lines = [f"{indent}# reviewed: see below", *lines]
+        if last_tag("diagnostic", message):
+            indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
+            wrong_lines = [f"{indent}# reviewed: see below", *lines]
+        else:
+            wrong_lines = [line.lstrip() for line in lines]
         return json.dumps({"replacement": "\n".join(wrong_lines), "summary": "Fix the problem"})
     edit: Edit = None
     if diagnostic := last_tag("diagnostic", message):
