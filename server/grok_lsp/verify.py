@@ -7,8 +7,9 @@ sibling of the file, so the tool's configuration still applies, and that copy is
 `{file}` is the real path (mypy's `--shadow-file {file} {copy} {file}` reports under it).
 
 The output is read line by line as `path:line[:col]: message` (ruff's concise format, mypy,
-eslint's unix format) or `path(line,col): message` (tsc `--pretty false`); only lines about the
-file itself count. A tool runs in its own process group, killed whole on timeout or cancel.
+eslint's unix format), `path:line:col - message` (pyright) or `path(line,col): message` (tsc
+`--pretty false`); only lines about the file itself count. A tool runs in its own process
+group, killed whole on timeout or cancel.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ DEFAULT_CHECKERS: dict[str, tuple[str, ...]] = {
 # Where a workspace keeps its own tools, searched before PATH.
 _TOOL_DIRS = (".venv/bin", "venv/bin", "env/bin", "node_modules/.bin")
 _REPORTED = re.compile(
-    r"^(?P<path>[^\n:()]+?)(?::(?P<line>\d+)(?::\d+)?:|\((?P<paren_line>\d+),\d+\):)\s*(?P<message>.*)$"
+    r"^(?P<path>[^\n:()]+?)"
+    r"(?::(?P<line>\d+)(?::\d+)?(?::| - )|\((?P<paren_line>\d+),\d+\):)\s*(?P<message>.*)$"
 )
 _NOT_ERRORS = re.compile(r"^\s*(note|warning|info|hint)\b|\[warning/", re.IGNORECASE)
 

@@ -22,15 +22,8 @@ from tests.conftest import (
     send_request,
     server_stats,
 )
-from tests.e2e.test_actions import actions_at, apply, titled
+from tests.e2e.test_actions import F401, SOURCE, actions_at, apply, titled
 
-SOURCE = "import os\nimport sys\n\n\ndef main():\n    print(sys.argv)\n"
-F401 = t.Diagnostic(
-    range=t.Range(t.Position(0, 7), t.Position(0, 9)),
-    message="`os` imported but unused",
-    code="F401",
-    source="Ruff",
-)
 TOOLS = str(Path(sys.executable).parent)  # this checkout's ruff and mypy
 # Generous: the tools start cold on a loaded machine; the tests assert order, not time.
 SLOW_TOOLS = {"actions": {"verifyTimeoutMs": 60000, "timeoutMs": 120000}}
@@ -48,6 +41,18 @@ def project_file(tmp_path: Path, text: str, name: str = "demo.py") -> tuple[Path
     path.parent.mkdir(exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path, path.as_uri()
+
+
+async def fix_in_project(
+    client: GrokClient, emulator: Emulator, tmp_path: Path
+) -> tuple[t.CodeAction, int]:
+    """The resolved "Grok: fix" on the F401 of `SOURCE`, open from a file on disk, and how many
+    requests reached the model for it."""
+    _, uri = project_file(tmp_path, SOURCE)
+    open_document(client, SOURCE, uri=uri)
+    before = emulator.stats()["requests"]
+    resolved = await resolve_fix(client, uri, F401)
+    return resolved, emulator.stats()["requests"] - before
 
 
 async def resolve_fix(client: GrokClient, uri: str, diagnostic: t.Diagnostic) -> t.CodeAction:
@@ -74,12 +79,9 @@ async def test_a_wrong_first_answer_is_corrected_on_the_second_attempt(
 ) -> None:
     emulator.configure(wrong_fixes=1)
     client = await start(start_client)
-    _, uri = project_file(tmp_path, SOURCE)
-    open_document(client, SOURCE, uri=uri)
-    before = emulator.stats()["requests"]
-    resolved = await resolve_fix(client, uri, F401)
+    resolved, asked = await fix_in_project(client, emulator, tmp_path)
     assert apply(SOURCE, resolved.edit) == SOURCE.replace("import os\n", "")
-    assert emulator.stats()["requests"] == before + 2
+    assert asked == 2
     message = await said(client, "verified by ruff")
     assert "2 attempts" in message and "not verified" not in message
     steps = progress_messages(client)
@@ -100,12 +102,9 @@ async def test_a_fix_that_never_verifies_is_offered_as_not_verified_with_the_too
 ) -> None:
     emulator.configure(wrong_fixes=99)
     client = await start(start_client, {"actions": {**SLOW_TOOLS["actions"], "maxAttempts": 2}})
-    _, uri = project_file(tmp_path, SOURCE)
-    open_document(client, SOURCE, uri=uri)
-    before = emulator.stats()["requests"]
-    resolved = await resolve_fix(client, uri, F401)
+    resolved, asked = await fix_in_project(client, emulator, tmp_path)
     assert resolved.edit is not None  # offered: the user decides
-    assert emulator.stats()["requests"] == before + 2
+    assert asked == 2
     message = await said(client, "not verified")
     assert "ruff still reports line 2: F401" in message and "`os` imported but unused" in message
     assert "verified by" not in message
@@ -118,12 +117,9 @@ async def test_a_missing_tool_leaves_the_fix_unverified_after_one_answer(
 ) -> None:
     missing = str(tmp_path / "no-such-ruff")
     client = await start(start_client, {"actions": {"verify": {"ruff": [missing, "{stdinFile}"]}}})
-    _, uri = project_file(tmp_path, SOURCE)
-    open_document(client, SOURCE, uri=uri)
-    before = emulator.stats()["requests"]
-    resolved = await resolve_fix(client, uri, F401)
+    resolved, asked = await fix_in_project(client, emulator, tmp_path)
     assert apply(SOURCE, resolved.edit) == SOURCE.replace("import os\n", "")
-    assert emulator.stats()["requests"] == before + 1
+    assert asked == 1
     message = await said(client, "not verified")
     assert f"{missing} was not found" in message
 
@@ -142,9 +138,7 @@ async def test_a_hanging_tool_is_killed_with_its_children_and_the_fix_unverified
     checker = [sys.executable, str(hang), "{stdinFile}"]
     settings = {"actions": {"verify": {"ruff": checker}, "verifyTimeoutMs": 1500}}
     client = await start(start_client, settings)
-    _, uri = project_file(tmp_path, SOURCE)
-    open_document(client, SOURCE, uri=uri)
-    resolved = await resolve_fix(client, uri, F401)
+    resolved, _ = await fix_in_project(client, emulator, tmp_path)
     assert resolved.edit is not None
     message = await said(client, "not verified")
     assert "did not finish within 1.5 s" in message

@@ -2,9 +2,10 @@
 
 Listing is instant and never touches the network; the model is asked only for the action the
 user picks: in `codeAction/resolve` where the client resolves edits lazily, else through the
-`grok.applyAction` command, which applies the edit with `workspace/applyEdit`. Edits are
-versioned and minimal; a document that changed meanwhile, or an answer that is not a usable
-edit, yields no edit and one clear message.
+`grok.applyAction` command, which applies the edit with `workspace/applyEdit`. Before it is
+offered, the edit is checked by the tool behind the diagnostic and retried with its report
+(fixloop.py); the verdict comes with it. Edits are versioned and minimal; a document that changed
+meanwhile, or an answer that is not a usable edit, yields no edit and one clear message.
 """
 
 from __future__ import annotations

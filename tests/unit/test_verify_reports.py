@@ -28,11 +28,18 @@ def test_reports_of_ruff_mypy_and_tsc_are_read_and_other_files_ignored(tmp_path:
         f'{path}:3: error: Name "y" is not defined  [name-defined]\n'
         f"{path}:4: note: See https://mypy.rtfd.io\n"
         "demo.py(5,3): error TS2304: Cannot find name 'x'.\n"
+        f'  {path}:6:5 - warning: Import "yaml" could not be resolved\n'
         "other.py:1:1: F401 `re` imported but unused\n"
         "Found 3 errors.\n"
     )
     found = list(read_report(output, path, None, tmp_path))
-    assert [(f.line, f.error) for f in found] == [(0, True), (2, True), (3, False), (4, True)]
+    assert [(f.line, f.error) for f in found] == [
+        (0, True),
+        (2, True),
+        (3, False),
+        (4, True),
+        (5, False),
+    ]
     assert matches(found[0], *F401) and matches(found[1], "name-defined", "")
     assert matches(found[3], "2304", "") and not matches(found[0], "F40", "")
 
