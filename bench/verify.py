@@ -165,7 +165,7 @@ def summary(mode: Mode, subset: str) -> dict[str, Any]:
     }
 
 
-def _per(total: float, count: int | None) -> float | None:
+def _per(total: float, count: float | None) -> float | None:
     return total / count if count else None
 
 
@@ -199,6 +199,11 @@ async def main() -> None:
     for outcome in modes[0].outcomes:
         if outcome["set"] == "real":
             codes[outcome["code"]] = codes.get(outcome["code"], 0) + 1
+    once, twice = (figures[f"injected: {mode.name}"] for mode in modes)
+    tokens = _per(
+        twice["prompt tokens per verified fix"] or 0, once["prompt tokens per verified fix"]
+    )
+    dollars = _per(twice["usd per verified fix"] or 0, once["usd per verified fix"])
     names = list(next(iter(figures.values())))
     rows = [[figure, *(_cell(figure, v[figure]) for v in figures.values())] for figure in names]
     body = (
@@ -212,10 +217,12 @@ async def main() -> None:
         + '\n\nThe emulator fixes only F401, E711, E712, F841 and E401 and answers "no change"'
         " to the rest (none of the real diagnostics is one of those), so the share verified"
         " measures the emulator's rules, not a model. What the figures do show: a fix corrected"
-        " after one report verifies on attempt 2; the retry costs about what the first attempt"
-        " did (its prompt is the first one plus two turns, the prefix cached); the checks' time"
-        " is in the resolve latency. Only a real model can say how often its first fix is"
-        " right and whether a report makes it right.\n"
+        " after one report verifies on attempt 2; the two attempts send"
+        f" {_cell('x', tokens)}x the prompt tokens of one but cost {_cell('x', dollars)}x its"
+        " dollars, because the retry is the first prompt plus two turns and its prefix is"
+        " cached; the checks' time (ruff on stdin, before and after) is in the resolve latency."
+        " Only a real model can say how often its first fix is right and whether a report makes"
+        " it right.\n"
     )
     update_report("verify", body)
     print(body)

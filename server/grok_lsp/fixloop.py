@@ -22,6 +22,7 @@ from grok_lsp.ask import Progress, ask
 from grok_lsp.editplan import Answer, MalformedAnswer, parse_answer
 from grok_lsp.metrics import ActionCost
 from grok_lsp.provider.client import ChatRequest
+from grok_lsp.provider.errors import ProviderTimeoutError
 from grok_lsp.server import GrokServer
 from grok_lsp.verify import (
     Checker,
@@ -71,16 +72,21 @@ async def propose(
     original: str,
     candidate: Candidate,
     spent: ActionCost,
+    current: Callable[[], bool],
 ) -> Outcome:
+    """The last answer and its verdict; `current()` false (the user typed) stops the attempts."""
     settings = ls.settings.actions
     checked = check.checker is not None or check.python
     attempts = settings.max_attempts if checked else 1
     before = asyncio.create_task(_findings(ls, check, original)) if checked else None
     messages = list(request.messages)
+    seconds = settings.timeout_ms / 1000
     last: Outcome | None = None
     try:
-        async with asyncio.timeout(settings.timeout_ms / 1000):
+        async with asyncio.timeout(seconds):
             for attempt in range(1, attempts + 1):
+                if attempt > 1 and not current():
+                    break  # the caller refuses a stale edit: no answer is worth paying for
                 if attempt > 1:
                     progress.say(f"attempt {attempt} of {attempts}: asking Grok…")
                 raw = await ask(
@@ -108,7 +114,7 @@ async def propose(
                 ]
     except TimeoutError:
         if last is None:
-            raise
+            raise ProviderTimeoutError(f"no checked answer within {seconds:g} s") from None
         return dataclasses.replace(last, verdict=f"{last.verdict} (out of time for another try)")
     finally:
         if before is not None and not before.done():

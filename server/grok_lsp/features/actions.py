@@ -296,7 +296,16 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
     spent = ActionCost(kind)
     try:
         async with Progress(ls, "Grok") as progress:
-            outcome = await propose(ls, request, progress, check, source, candidate, spent)
+            outcome = await propose(
+                ls,
+                request,
+                progress,
+                check,
+                source,
+                candidate,
+                spent,
+                lambda: _current(ls, uri, version),
+            )
     except ProviderError as error:
         ls.report_error(error, "code action")
         return None
@@ -309,7 +318,7 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
         ls.metrics.record_action(spent)
     answer = outcome.answer
     spent.verdict, spent.verified = outcome.verdict, outcome.verified
-    if ls.workspace.get_text_document(uri).version != version:
+    if not _current(ls, uri, version):
         ls.notify_user(
             "grok-lsp: the document changed while Grok was working; nothing was changed. Ask again."
         )
@@ -340,6 +349,11 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
     log.info("code action %s: %d edit(s): %s", kind, len(text_edits), answer.summary)
     identifier = t.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
     return t.WorkspaceEdit(document_changes=[t.TextDocumentEdit(identifier, text_edits)])
+
+
+def _current(ls: GrokServer, uri: str, version: object) -> bool:
+    documents = ls.workspace.text_documents
+    return uri in documents and documents[uri].version == version
 
 
 def _code(diagnostic: t.Diagnostic) -> str | None:
