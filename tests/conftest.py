@@ -21,6 +21,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import register_lsp_features
 
 from grok_lsp.emulator.config import EmulatorConfig
+from grok_lsp.emulator.responses import chat_request
 from grok_lsp.emulator.runner import BackgroundEmulator
 
 SERVER_COMMAND = [sys.executable, "-m", "grok_lsp", "--log-level", "INFO"]
@@ -45,6 +46,37 @@ class Emulator:
 
     def reset(self) -> None:
         httpx.post(f"{self.admin}/reset").raise_for_status()
+
+    def last_messages(self) -> list[dict[str, Any]]:
+        """The messages of the last request in either API, as the emulator read them (on the
+        Responses API, `instructions` is the leading system message and `input` the rest)."""
+        last = self.stats()["last_request"]
+        if last["api"] == "chat":
+            return list(last["body"]["messages"])
+        translated = chat_request(last["body"])
+        assert isinstance(translated, tuple), "the last request was not a valid response body"
+        return list(translated[0]["messages"])
+
+    def last_cache_key(self) -> str | None:
+        """What routed the last request to its cache: `x-grok-conv-id` on chat,
+        `prompt_cache_key` on the Responses API."""
+        last = self.stats()["last_request"]
+        if last["api"] == "chat":
+            key = last["headers"].get("x-grok-conv-id")
+        else:
+            key = last["body"].get("prompt_cache_key")
+        return key if isinstance(key, str) else None
+
+
+OVER_BOTH_APIS = pytest.mark.parametrize("api", ["chat", "responses"])
+"""Runs a test once per wire API (`grok.api`); the `api` fixture is what it sets."""
+
+
+@pytest.fixture
+def api() -> str | None:
+    """The `grok.api` setting a test's servers start with; None leaves it to `auto` (chat on
+    the emulator's loopback URL). `OVER_BOTH_APIS` parametrises it."""
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -235,8 +267,11 @@ StartClient = Callable[..., Awaitable[GrokClient]]
 
 
 @pytest_asyncio.fixture
-async def start_client(emulator: Emulator, tmp_path: Path) -> AsyncIterator[StartClient]:
-    """Start a grok-lsp process pointed at the emulator; shut every one down afterwards.
+async def start_client(
+    emulator: Emulator, tmp_path: Path, api: str | None
+) -> AsyncIterator[StartClient]:
+    """Start a grok-lsp process pointed at the emulator, speaking `api` when a test sets it;
+    shut every one down afterwards.
 
     Its state (today's spend) is kept in the test's own `tmp_path / "state"`, never in the
     user's cache. `args` go after the server's command line (e.g. `["--log-file", path]`).
@@ -260,7 +295,11 @@ async def start_client(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Star
         config = ClientServerConfig([*SERVER_COMMAND, *(args or [])], make_client, server_env)
         client = await config.start()
         assert isinstance(client, GrokClient)
-        grok = {"completion": {"debounceMs": 0}, **(settings or {})}
+        grok = {
+            "completion": {"debounceMs": 0},
+            **({"api": api} if api else {}),
+            **(settings or {}),
+        }
         client.set_configuration(grok, section="grok")
         client.initialize_result = await client.initialize_session(
             t.InitializeParams(

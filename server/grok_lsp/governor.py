@@ -3,6 +3,9 @@
 Explicit requests (the user asked) pass unless the circuit is open. Automatic ones must also
 fit under the per-minute cap and the daily spend ceiling, and only go out when the text
 changed since the last request for that document (opening or scrolling a file costs nothing).
+They are also paced per second, as xAI has enforced its limits since June 2026: at most
+RPM / 60 (rounded up) in any one second; one over that waits for its slot (`pace`) rather than
+being dropped, and a newer keystroke replaces it while it waits.
 A rate limit opens a short circuit: completions are dropped until it closes, with the API's
 `retry-after` when it sent one, else a doubling backoff.
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -35,8 +39,13 @@ Later = Callable[[float, Callable[[], None]], object]
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    kind: Literal["circuit", "unchanged", "rate", "spend"]
+    kind: Literal["circuit", "unchanged", "rate", "pace", "spend"]
     reason: str
+
+
+def per_second_of(per_minute: int) -> int:
+    """RPS = RPM / 60, rounded up: a cap under 60 a minute still lets one through a second."""
+    return math.ceil(per_minute / 60)
 
 
 class Governor:
@@ -98,9 +107,19 @@ class Governor:
             if daily_usd is not None and self.spent_today() >= daily_usd:
                 spent = f"today's spend reached the ceiling of ${daily_usd:.2f}"
                 return Refusal("spend", spent)
+            if self.pace(per_minute) > 0:  # another document took this second's slot
+                per_second = per_second_of(per_minute)
+                return Refusal("pace", f"more than {per_second} automatic requests a second")
             self._sent.append(now)
         self._last_version[uri] = version
         return None
+
+    def pace(self, per_minute: int) -> float:
+        """Seconds until an automatic request fits the per-second rate (0: it fits now)."""
+        now = self._clock()
+        in_last_second = [sent for sent in self._sent if now - sent < 1.0]
+        over = len(in_last_second) - per_second_of(per_minute)
+        return 0.0 if over < 0 else in_last_second[over] + 1.0 - now
 
     def opened(self, uri: str, version: int | None) -> None:
         """A freshly opened (or scrolled) document has nothing typed yet."""

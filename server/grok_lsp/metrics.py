@@ -58,6 +58,7 @@ class Metrics:
     shared_streams: int = 0  # answered by joining an upstream stream already in flight
     accepted: int = 0  # suggestions typed or accepted in full
     dropped: int = 0  # not sent: cost governor, circuit breaker, nothing typed
+    paced: int = 0  # waited for the per-second rate before going upstream
     errors: int = 0
     prompt_tokens: int = 0
     cached_tokens: int = 0
@@ -118,6 +119,7 @@ class Metrics:
             "sharedStreams": self.shared_streams,
             "accepted": self.accepted,
             "dropped": self.dropped,
+            "paced": self.paced,
             "errors": self.errors,
             "promptTokens": self.prompt_tokens,
             "cachedTokens": self.cached_tokens,

@@ -99,12 +99,16 @@ class Pipeline:
         on_usage: Callable[[Usage | None, str | None, int], float | None],
         on_busy: Callable[[bool], None],
         admit: Callable[[Query], bool],
+        pace: Callable[[Query], float] = lambda _query: 0.0,
     ) -> None:
+        """`pace`: seconds `query` must wait for the per-second rate; `admit`: whether it may
+        go upstream at all."""
         self._client = client
         self._metrics = metrics
         self._on_usage = on_usage
         self._on_busy = on_busy
         self._admit = admit
+        self._pace = pace
         self._streams: dict[str, _Stream] = {}
         self._typeahead: dict[str, list[tuple[Anchor, str]]] = {}
 
@@ -143,6 +147,9 @@ class Pipeline:
         # After an accepted suggestion the user waits for the next one: ask at once.
         if query.automatic and debounce_s > 0 and not self._accepted(query):
             await asyncio.sleep(debounce_s)  # a newer keystroke cancels this request here
+        if (wait := self._pace(query)) > 0:
+            self._metrics.paced += 1
+            await asyncio.sleep(wait)  # the per-second rate: cancelled by a newer keystroke too
         if not self._admit(query):
             self._metrics.dropped += 1
             return None

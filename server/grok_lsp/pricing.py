@@ -1,7 +1,13 @@
 """What a request cost in USD: the API's own figure when it sends one, else a price table.
 
 Prices are USD per million tokens, keyed by the model the API echoes (the model that actually
-served the request), from `../shared/NOTES-xai.md`. Settings may add or override entries.
+served the request), from `../shared/NOTES-xai.md` (xAI's models page and its "may-15-retirement"
+migration page, as of 2026-12-01). Settings may add or override entries.
+
+`grok-code-fast-1` was retired on 2026-05-15; the slug still answers, served by grok-4.3 at
+low reasoning effort and billed at grok-4.3's prices, so that is what it costs here too (its
+launch prices were $0.20 / $0.02 / $1.50). The API's own `cost_in_usd_ticks` wins whenever it
+is sent; the table counts what it does not report (streams closed before their usage).
 """
 
 from __future__ import annotations
@@ -21,11 +27,15 @@ class ModelPrice:
     output: float
 
 
+GROK_4_3 = ModelPrice(1.25, 0.20, 2.50)
 BUILT_IN_PRICES: Mapping[str, ModelPrice] = {
-    "grok-code-fast-1": ModelPrice(0.20, 0.02, 1.50),
-    "grok-build-0.1": ModelPrice(1.00, 0.20, 2.00),
-    "grok-4.3": ModelPrice(1.25, 0.20, 2.50),
+    "grok-code-fast-1": GROK_4_3,  # retired: served and billed as grok-4.3
+    "grok-build-0.1": ModelPrice(1.00, 0.20, 2.00),  # under 200k prompt tokens
+    "grok-4.3": GROK_4_3,
     "grok-4.20-0309-non-reasoning": ModelPrice(1.25, 0.20, 2.50),
+    "grok-4.5": ModelPrice(2.00, 0.50, 6.00),
+    "grok-4.6": ModelPrice(2.00, 0.50, 6.00),
+    "grok-4.7": ModelPrice(2.00, 0.50, 6.00),
 }
 
 

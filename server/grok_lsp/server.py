@@ -73,7 +73,7 @@ class GrokServer(LanguageServer):
         self.metrics = Metrics()
         self.prompts = PromptBuilder(self.settings.prompt)
         self.pipeline = Pipeline(
-            self.provider, self.metrics, self.record_usage, self._busy, self.admit
+            self.provider, self.metrics, self.record_usage, self._busy, self.admit, self.pace
         )
         self.governor = Governor(state_dir(self.environ) / "spend.json", later=_call_later)
         self.state = "idle"
@@ -109,7 +109,7 @@ class GrokServer(LanguageServer):
             self._spend_announced = None  # e.g. a ceiling raised, then reached again
         if old.prompt != self.settings.prompt:
             self.prompts = PromptBuilder(self.settings.prompt)
-        connection = ("api_key", "base_url", "ca_bundle")
+        connection = ("api_key", "base_url", "ca_bundle", "api")
         rebuild = old.completion.timeout_ms != self.settings.completion.timeout_ms
         if rebuild or any(
             getattr(old, name) != getattr(self.settings, name) for name in connection
@@ -128,6 +128,7 @@ class GrokServer(LanguageServer):
                     self.settings.api_key_value(),
                     timeout=httpx.Timeout(self.settings.completion.timeout_ms / 1000, connect=5.0),
                     verify=self.settings.ca_bundle or True,
+                    api=self.settings.wire_api,
                 )
             except OSError as error:  # ssl.SSLError too: a missing or unreadable CA bundle
                 reason = error.strerror or str(error)
@@ -213,6 +214,12 @@ class GrokServer(LanguageServer):
             self.notify_user(
                 f"{text} against `completion.dailySpendLimitUsd`. Add the model to `grok.prices`."
             )
+
+    def pace(self, query: Query) -> float:
+        """Seconds an automatic request waits for the per-second rate; explicit ones do not."""
+        if not query.automatic:
+            return 0.0
+        return self.governor.pace(self.settings.completion.max_requests_per_minute)
 
     def admit(self, query: Query) -> bool:
         """The cost governor's word on sending `query` upstream."""

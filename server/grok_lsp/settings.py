@@ -12,12 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
 DEFAULT_MODEL = "grok-code-fast-1"
 DEFAULT_EXCLUDE = (".env*", "*.pem", "*.key", "id_rsa*", "secrets.*")
+# `api: "auto"` speaks the Responses API to xAI itself (xAI calls Chat Completions deprecated
+# and routes its cache by `prompt_cache_key` there), and Chat Completions to everything else:
+# llama.cpp, Ollama, vLLM and most gateways serve only that.
+_RESPONSES_HOSTS = frozenset({"api.x.ai"})
 
 
 class _Section(BaseModel):
@@ -34,7 +39,8 @@ class CompletionSettings(_Section):
     debounce_ms: int = Field(75, ge=0, le=5000)
     timeout_ms: int = Field(15000, ge=100, le=600000)
     reasoning_effort: Literal["none", "low", "medium", "high"] | None = Field(
-        None, description="Sent only to models that accept it (grok-4.3)."
+        "none",
+        description="Sent only where the model, or the model serving it, accepts it (grok-4.3).",
     )
     temperature: float | None = Field(0.0, ge=0.0, le=2.0)
     prompt_layout: Literal["layered", "window"] = Field(
@@ -79,6 +85,12 @@ class Price(_Section):
 class Settings(_Section):
     api_key: SecretStr | None = None
     base_url: str = DEFAULT_BASE_URL
+    api: Literal["auto", "responses", "chat"] = Field(
+        "auto", description="`auto`: the Responses API on api.x.ai, Chat Completions elsewhere."
+    )
+    service_tier: Literal["auto", "default", "flex", "priority"] | None = Field(
+        None, description="Sent as `service_tier` when set; `priority` costs more."
+    )
     model: str = DEFAULT_MODEL
     completion: CompletionSettings = CompletionSettings()
     actions: ActionsSettings = ActionsSettings()
@@ -97,6 +109,17 @@ class Settings(_Section):
     @property
     def actions_model(self) -> str:
         return self.actions.model or self.model
+
+    @property
+    def wire_api(self) -> Literal["responses", "chat"]:
+        """The API requests are sent in, `auto` decided by the base URL's host."""
+        if self.api != "auto":
+            return self.api
+        try:
+            host = httpx.URL(self.base_url).host
+        except httpx.InvalidURL:
+            return "chat"
+        return "responses" if host in _RESPONSES_HOSTS else "chat"
 
     def api_key_value(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

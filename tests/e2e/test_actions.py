@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 from lsprotocol import types as t
 from pytest_lsp import client_capabilities
-from tests.conftest import Emulator, GrokClient, StartClient, helix_capabilities, open_document
+from tests.conftest import (
+    OVER_BOTH_APIS,
+    Emulator,
+    GrokClient,
+    StartClient,
+    helix_capabilities,
+    open_document,
+)
+
+pytestmark = OVER_BOTH_APIS
 
 SOURCE = "import os\nimport sys\n\n\ndef main():\n    print(sys.argv)\n"
 F401 = t.Diagnostic(
@@ -91,7 +100,7 @@ async def test_listing_is_instant_and_resolve_returns_the_fix(
     assert len(change.edits) == 1 and change.edits[0].range.start.line == 0  # minimal, not the file
     assert apply(SOURCE, resolved.edit) == SOURCE.replace("import os\n", "")
     # The code action reuses the completions' cacheable layers: the same conversation id.
-    assert emulator.stats()["last_request"]["headers"]["x-grok-conv-id"]
+    assert emulator.last_cache_key()
 
 
 async def test_a_fix_in_a_crlf_file_keeps_it_crlf_and_explanations_follow_its_lines(
@@ -105,7 +114,7 @@ async def test_a_fix_in_a_crlf_file_keeps_it_crlf_and_explanations_follow_its_li
     assert len(document_edit(resolved.edit).edits) == 1  # one line, not every line of the region
     assert apply(crlf, resolved.edit) == crlf.replace("import os\r\n", "")
     # The model saw the lines with `\n` only.
-    task = emulator.stats()["last_request"]["body"]["messages"][-1]["content"]
+    task = emulator.last_messages()[-1]["content"]
     assert "<edit_target" in task and "\r" not in task
     explain = titled(actions, "Grok: explain")
     assert explain.command is not None
@@ -344,5 +353,5 @@ async def test_asked_explicitly_without_diagnostics_it_offers_to_fix_the_line(
     before = emulator.stats()["requests"]
     await client.code_action_resolve_async(fix)
     assert emulator.stats()["requests"] == before + 1
-    content = emulator.stats()["last_request"]["body"]["messages"][-1]["content"]
+    content = emulator.last_messages()[-1]["content"]
     assert "Fix the bug or error on line 2" in content and "if x == None:" in content

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as t
 from tests.conftest import (
+    OVER_BOTH_APIS,
     Emulator,
     GrokClient,
     StartClient,
@@ -30,11 +31,10 @@ def change(client: GrokClient, uri: str, version: int, at: t.Position, text: str
 
 
 def leading_layers(emulator: Emulator) -> list[Any]:
-    return [
-        message["content"] for message in emulator.stats()["last_request"]["body"]["messages"][:2]
-    ]
+    return [message["content"] for message in emulator.last_messages()[:2]]
 
 
+@OVER_BOTH_APIS
 async def test_typing_in_a_line_keeps_the_leading_layers_byte_identical(
     start_client: StartClient, emulator: Emulator
 ) -> None:
@@ -76,7 +76,7 @@ async def test_a_far_edit_refreshes_the_snapshot_only_past_the_threshold(
     change(client, uri, 2, t.Position(0, 0), "# small note\n")
     await client.text_document_inline_completion_async(inline_params(uri, 22, 4))
     assert leading_layers(emulator) == first
-    assert "# small note" in emulator.stats()["last_request"]["body"]["messages"][-1]["content"]
+    assert "# small note" in emulator.last_messages()[-1]["content"]
     change(client, uri, 3, t.Position(0, 0), "#" * 300 + "\n")
     await client.text_document_inline_completion_async(inline_params(uri, 23, 4))
     assert leading_layers(emulator) != first

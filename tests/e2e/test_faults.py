@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from lsprotocol import types as t
 from tests.conftest import (
+    OVER_BOTH_APIS,
     TEST_KEY,
     Emulator,
     GrokClient,
@@ -15,6 +16,8 @@ from tests.conftest import (
     server_stats,
 )
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+
+pytestmark = OVER_BOTH_APIS
 
 FAULTS = [
     pytest.param("server_error", {}, "(HTTP 500): the API failed", id="500"),

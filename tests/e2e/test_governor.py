@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,24 @@ async def test_the_per_minute_cap_holds_automatic_requests_only(
     assert await ask(client, uri, at, automatic=False) == [EXPECTED]  # explicit: not capped
     assert emulator.stats()["requests"] == 3
     assert not client.messages  # a cap reached is not worth a pop-up
+
+
+async def test_automatic_requests_wait_for_the_per_second_rate_instead_of_being_dropped(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    client = await start_client(settings=completion(maxRequestsPerMinute=60))  # 1 a second
+    uri = open_document(client, PARTIAL)
+    started = time.perf_counter()
+    first = await ask(client, uri, retype(client, uri, 2), automatic=True)
+    second = await ask(client, uri, retype(client, uri, 3), automatic=True)
+    assert first == second == [EXPECTED]
+    # A lower bound only: the second went upstream a second after the first, not at once.
+    assert time.perf_counter() - started >= 1.0
+    stats = await served(client)
+    assert (stats["paced"], stats["dropped"], emulator.stats()["requests"]) == (1, 0, 2)
+    assert await ask(client, uri, retype(client, uri, 4), automatic=False) == [EXPECTED]
+    assert (await served(client))["paced"] == 1  # an explicit request is never paced
 
 
 async def test_the_daily_spend_ceiling_pauses_automatic_requests_with_one_message(

@@ -11,6 +11,7 @@ from lsprotocol import types as t
 from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 from tests.conftest import (
+    OVER_BOTH_APIS,
     Emulator,
     StartClient,
     helix_capabilities,
@@ -30,6 +31,13 @@ ORACLE = (
 PARTIAL = "def greet(name: str) -> str:\n    return f'Hello, {na"
 EXPECTED = "me}! Welcome to grok-lsp.'"
 FAREWELL = "def farewell(name: str) -> str:\n    return f'Good"
+# What only one API's body carries: how a stream asks for usage, and how the cache is routed.
+ONLY_IN: dict[str, dict[str, object]] = {
+    "chat": {"stream_options": {"include_usage": True}},
+    "responses": {"store": False},
+}
+
+pytestmark = OVER_BOTH_APIS
 
 
 def set_oracle(emulator: Emulator, *texts: str) -> None:
@@ -67,7 +75,7 @@ async def test_advertises_inline_completion(start_client: StartClient) -> None:
 
 
 async def test_inline_completion_in_a_vscode_like_client(
-    start_client: StartClient, emulator: Emulator
+    start_client: StartClient, emulator: Emulator, api: str
 ) -> None:
     set_oracle(emulator, ORACLE)
     client = await start_client()
@@ -76,13 +84,30 @@ async def test_inline_completion_in_a_vscode_like_client(
     assert inserted(result) == [EXPECTED]
     request = emulator.stats()["last_request"]
     body = request["body"]
-    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
-    assert not {"stop", "presence_penalty", "frequency_penalty", "reasoning_effort"} & set(body)
+    assert request["api"] == api and body["stream"] is True
+    [(only, value)] = ONLY_IN[api].items()
+    assert body[only] == value
+    unsent = {"stop", "presence_penalty", "frequency_penalty", "reasoning_effort", "reasoning"}
+    assert not unsent & set(body)
+    # One conversation id routes the cache on both: the header, and the Responses body field.
     assert request["headers"]["x-grok-conv-id"]
-    assert "<|cursor|>" in body["messages"][-1]["content"]
+    assert emulator.last_cache_key() == request["headers"]["x-grok-conv-id"]
+    assert "<|cursor|>" in emulator.last_messages()[-1]["content"]
     served = await server_stats(client)
     assert served["model"]["served"] == "grok-lsp-emulator"
     assert served["promptTokens"] > 0 and served["costUsd"] > 0
+
+
+async def test_the_service_tier_is_sent_only_when_set(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    set_oracle(emulator, ORACLE)
+    for tier in (None, "priority"):
+        client = await start_client(settings={"serviceTier": tier} if tier else {})
+        uri = open_document(client, PARTIAL)
+        result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
+        assert inserted(result) == [EXPECTED]
+        assert emulator.stats()["last_request"]["body"].get("service_tier") == tier
 
 
 async def test_completion_items_without_inline_support(

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lsprotocol import types as t
-from tests.conftest import Emulator, GrokClient, StartClient, open_document
+from tests.conftest import OVER_BOTH_APIS, Emulator, GrokClient, StartClient, open_document
 from tests.e2e.test_actions import F401, SOURCE, actions_at, apply, titled
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
@@ -92,6 +92,7 @@ FAULTS: list[tuple[str, dict[str, Any], bool]] = [
 ]
 
 
+@OVER_BOTH_APIS
 async def test_no_fault_leaves_a_task_a_stream_or_a_connection_behind(
     start_client: StartClient, emulator: Emulator
 ) -> None:

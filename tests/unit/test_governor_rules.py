@@ -67,17 +67,41 @@ def test_forgetting_a_document_forgets_its_version(fake: Fake) -> None:
     assert ask(g, 1) is None
 
 
+def a_second_apart(fake: Fake, g: Governor, versions: range, per_minute: int) -> list[str | None]:
+    answers = []
+    for version in versions:
+        answers.append(ask(g, version, per_minute=per_minute))
+        fake.now += 1.0
+    return answers
+
+
 def test_the_per_minute_cap_counts_automatic_requests_only(fake: Fake) -> None:
     g = governor(fake)
-    assert [ask(g, version, per_minute=3) for version in range(1, 5)] == [None, None, None, "rate"]
+    assert a_second_apart(fake, g, range(1, 5), 3) == [None, None, None, "rate"]
     assert ask(g, 5, automatic=False, per_minute=3) is None  # explicit: passes, not counted
     fake.now += 30
     assert ask(g, 6, per_minute=3) == "rate"  # still within the minute
     fake.now += 31
-    assert ask(g, 7, per_minute=3) is None  # the first three are a minute old
-    assert ask(g, 8, per_minute=3) is None
-    assert ask(g, 9, per_minute=3) is None
-    assert ask(g, 10, per_minute=3) == "rate"
+    assert a_second_apart(fake, g, range(7, 11), 3) == [None, None, None, "rate"]
+
+
+@pytest.mark.parametrize(("per_minute", "per_second"), [(1, 1), (60, 1), (61, 2), (1800, 30)])
+def test_automatic_requests_are_paced_per_second(
+    fake: Fake, per_minute: int, per_second: int
+) -> None:
+    g = governor(fake)
+    for version in range(per_second):
+        assert g.pace(per_minute) == 0.0
+        assert ask(g, version, per_minute=per_minute) is None
+        fake.now += 0.1 / per_second
+    assert ask(g, 100, per_minute=per_minute) in ("pace", "rate")  # the second is full
+    assert ask(g, 101, automatic=False, per_minute=per_minute) is None  # explicit: not paced
+    wait = g.pace(per_minute)
+    assert 0.8 < wait <= 1.0  # until the first of this second is a second old
+    fake.now += wait
+    if per_minute > per_second:  # a cap of one a minute stays full for the minute
+        assert g.pace(per_minute) == 0.0
+        assert ask(g, 102, per_minute=per_minute) is None
 
 
 def test_a_refused_request_does_not_count(fake: Fake) -> None:
@@ -99,8 +123,10 @@ def test_the_daily_ceiling_pauses_automatic_requests_and_lets_explicit_ones_pass
     assert ask(g, 2, daily_usd=1e-9) == "spend"
     assert ask(g, 3, daily_usd=1e-9) == "spend"
     assert ask(g, 4, automatic=False, daily_usd=1e-9) is None
+    fake.now += 1  # the per-second pace
     assert ask(g, 5, daily_usd=None) is None  # no ceiling set
     fake.day += dt.timedelta(days=1)
+    fake.now += 1
     assert g.spent_today() == 0.0
     assert g.day == fake.day
     assert ask(g, 6, daily_usd=1e-9) is None  # a new day

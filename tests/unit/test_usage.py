@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grok_lsp.pricing import cost_usd
 from grok_lsp.provider.chunks import StreamDelta, parse_chunk
 from grok_lsp.provider.usage import Usage
 
@@ -127,6 +128,11 @@ json_values = st.recursive(
                     "cached_tokens",
                     "reasoning_tokens",
                     "cost_in_usd_ticks",
+                    "input_tokens",
+                    "output_tokens",
+                    "total_tokens",
+                    "input_tokens_details",
+                    "output_tokens_details",
                 ]
             ),
             children,
@@ -139,16 +145,26 @@ json_values = st.recursive(
 
 @given(obj=st.dictionaries(st.text(max_size=30), json_values, max_size=6) | json_values)
 def test_from_json_never_raises(obj: Any) -> None:
-    usage = Usage.from_json(obj)
-    assert all(
-        isinstance(value, int) and not isinstance(value, bool)
-        for value in (
-            usage.prompt_tokens,
-            usage.cached_tokens,
-            usage.completion_tokens,
-            usage.reasoning_tokens,
+    for usage in (Usage.from_json(obj), Usage.from_responses_json(obj)):
+        assert all(
+            isinstance(value, int) and not isinstance(value, bool)
+            for value in (
+                usage.prompt_tokens,
+                usage.cached_tokens,
+                usage.completion_tokens,
+                usage.reasoning_tokens,
+            )
         )
-    )
+
+
+@pytest.mark.parametrize("model", ["grok-code-fast-1", "grok-code-fast-1-0825", "grok-4.3"])
+def test_the_retired_grok_code_fast_1_costs_what_grok_4_3_serving_it_costs(model: str) -> None:
+    million = 1_000_000
+    usage = Usage(prompt_tokens=2 * million, cached_tokens=million, completion_tokens=million)
+    assert cost_usd(usage, model, {}) == pytest.approx(1.25 + 0.20 + 2.50)
+    # The API's own figure wins over any table.
+    ticks = Usage(prompt_tokens=million, cost_in_usd_ticks=5_000_000_000)
+    assert cost_usd(ticks, model, {}) == pytest.approx(0.5)
 
 
 def test_parse_chunk_ignores_odd_shapes() -> None:

@@ -1,6 +1,7 @@
 """The emulator's HTTP app: xAI's `/v1` routes plus `/emulator/*` controls for tests.
 
-Routes: `GET /v1/models`, `POST /v1/chat/completions`; `GET /emulator/stats`,
+Routes: `GET /v1/models`, `POST /v1/chat/completions`, `POST /v1/responses` (the Responses API,
+see `responses.py`); `GET /emulator/stats`,
 `GET|POST /emulator/config`, `POST|DELETE /emulator/oracle`, `GET|POST|DELETE
 /emulator/faults`, `POST /emulator/reset`. Every answer says `"model": "grok-lsp-emulator"`.
 """
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from grok_lsp.emulator import completer, faults, wire
+from grok_lsp.emulator import completer, faults, responses, wire
 from grok_lsp.emulator.cache import PrefixCache
 from grok_lsp.emulator.config import EmulatorConfig
 from grok_lsp.emulator.faults import Fault, FaultQueue, error_response
@@ -41,6 +42,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
     routes = [
         Route("/v1/models", emulator.models, methods=["GET"]),
         Route("/v1/chat/completions", emulator.chat, methods=["POST"]),
+        Route("/v1/responses", emulator.responses, methods=["POST"]),
         Route("/emulator/stats", emulator.get_stats, methods=["GET"]),
         Route("/emulator/config", emulator.config_route, methods=["GET", "POST"]),
         Route("/emulator/oracle", emulator.oracle_route, methods=["POST", "DELETE"]),
@@ -91,12 +93,29 @@ class _Emulator:
             body = None
         conv_id = request.headers.get("x-grok-conv-id") or None
         self.stats.record_request(body, request.headers, conv_id)
-        response = self._chat(body, request.headers, conv_id)
+        return self._counted(self._chat(body, request.headers, conv_id, "chat"))
+
+    async def responses(self, request: Request) -> Response:
+        """The Responses API: the cache is keyed by `prompt_cache_key`, not by the header."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        translated = responses.chat_request(body)
+        conv_id = translated[1] if isinstance(translated, tuple) else None
+        self.stats.record_request(body, request.headers, conv_id, "responses")
+        if not isinstance(translated, tuple):
+            return self._counted(translated)
+        return self._counted(self._chat(translated[0], request.headers, conv_id, "responses"))
+
+    def _counted(self, response: Response) -> Response:
         if response.status_code >= 400:
             self.stats.errors_by_status[response.status_code] += 1
         return response
 
-    def _chat(self, body: Any, headers: Mapping[str, str], conv_id: str | None) -> Response:
+    def _chat(
+        self, body: Any, headers: Mapping[str, str], conv_id: str | None, api: wire.API
+    ) -> Response:
         if not isinstance(body, dict):
             return error_response(400, "The request body must be a JSON object.")
         cfg = self.config
@@ -138,7 +157,7 @@ class _Emulator:
         if len(tokens) > cfg.max_prompt_tokens:
             return faults.context_too_long(cfg.max_prompt_tokens, len(tokens))
         cached = self.cache.lookup_and_store(conv_id, tokens)
-        return self._respond(body, tokens, cached, limit, fault)
+        return self._respond(body, tokens, cached, limit, fault, api)
 
     def _respond(
         self,
@@ -147,6 +166,7 @@ class _Emulator:
         cached: int,
         limit: int | None,
         fault: Fault | None,
+        api: wire.API,
     ) -> Response:
         cfg = self.config
         answer = completer.answer(
@@ -183,10 +203,14 @@ class _Emulator:
             options = body.get("stream_options")
             include_usage = isinstance(options, dict) and options.get("include_usage") is True
             self.stats.streams_in_flight += 1
-            steps, ending = wire.stream_steps(gen, first, interval, include_usage, fault)
+            if api == "responses":
+                steps, ending = responses.stream_steps(gen, first, interval, fault)
+            else:
+                steps, ending = wire.stream_steps(gen, first, interval, include_usage, fault)
             return PacedResponse(steps, ending, media_type="text/event-stream", on_finish=on_finish)
         count = len(kept_reasoning) + len(kept_output)
-        steps, ending = wire.completion_steps(gen, first + interval * max(count - 1, 0), fault)
+        whole = responses.completion_steps if api == "responses" else wire.completion_steps
+        steps, ending = whole(gen, first + interval * max(count - 1, 0), fault)
         return PacedResponse(steps, ending, media_type="application/json", on_finish=on_finish)
 
     @staticmethod

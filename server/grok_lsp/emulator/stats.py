@@ -34,12 +34,18 @@ class Stats:
     faults_served: int = 0
     errors_by_status: Counter[int] = field(default_factory=Counter)
     requests_by_conv_id: Counter[str] = field(default_factory=Counter)
+    requests_by_api: Counter[str] = field(default_factory=Counter)
     last_request: dict[str, Any] | None = None
 
-    def record_request(self, body: Any, headers: Mapping[str, str], conv_id: str | None) -> None:
+    def record_request(
+        self, body: Any, headers: Mapping[str, str], conv_id: str | None, api: str = "chat"
+    ) -> None:
+        """`conv_id`: the cache key, from `x-grok-conv-id` on chat, `prompt_cache_key` on
+        the Responses API."""
         self.requests += 1
         self.requests_by_conv_id[conv_id or ANONYMOUS] += 1
-        self.last_request = {"body": body, "headers": redact_headers(headers)}
+        self.requests_by_api[api] += 1
+        self.last_request = {"api": api, "body": body, "headers": redact_headers(headers)}
 
     def record_stream_end(self, end: StreamEnd) -> None:
         self.streams_in_flight -= 1
@@ -65,5 +71,6 @@ class Stats:
             "faults_served": self.faults_served,
             "errors_by_status": {str(k): v for k, v in sorted(self.errors_by_status.items())},
             "requests_by_conv_id": dict(self.requests_by_conv_id),
+            "requests_by_api": dict(self.requests_by_api),
             "last_request": self.last_request,
         }

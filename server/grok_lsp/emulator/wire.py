@@ -28,6 +28,7 @@ UNSUPPORTED_BY_CODE_MODELS = ("stop", "presence_penalty", "frequency_penalty", "
 FINGERPRINT = "fp_emulator"
 DONE = b"data: [DONE]\n\n"
 Ending = Literal["done", "cut", "hang"]
+API = Literal["chat", "responses"]
 
 
 class Prices(NamedTuple):
@@ -146,8 +147,6 @@ def completion_steps(
     gen: Generation, delay: float, fault: Fault | None
 ) -> tuple[list[Step], Ending]:
     """The one JSON body of a non-streamed answer, sent after `delay`, with a fault applied."""
-    if fault is not None and fault.kind == "hang":
-        return [], "hang"
     message = {"role": "assistant", "content": "".join(gen.content), "refusal": None}
     body = {
         "id": gen.id,
@@ -158,7 +157,13 @@ def completion_steps(
         "usage": gen.usage,
         "system_fingerprint": FINGERPRINT,
     }
-    data = json.dumps(body, ensure_ascii=False).encode()
+    return one_body_steps(json.dumps(body, ensure_ascii=False).encode(), delay, fault)
+
+
+def one_body_steps(data: bytes, delay: float, fault: Fault | None) -> tuple[list[Step], Ending]:
+    """A whole JSON body sent after `delay`; a stream fault sends half of it (or nothing)."""
+    if fault is not None and fault.kind == "hang":
+        return [], "hang"
     if fault is not None and fault.kind in ("cut_stream", "malformed"):
         half = Step(delay, data[: len(data) // 2])
         return [half], "cut" if fault.kind == "cut_stream" else "done"

@@ -279,7 +279,11 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
     messages = ls.prompts.with_stable_layers(file, target.start, other_views(ls, uri), task)
     settings = ls.settings
     request = ChatRequest(
-        settings.actions_model, messages, settings.actions.max_tokens, conv_id=ls.conv_id(uri)
+        settings.actions_model,
+        messages,
+        settings.actions.max_tokens,
+        conv_id=ls.conv_id(uri),
+        service_tier=settings.service_tier,
     )
     shown = target.lines_text(source)
 

@@ -56,6 +56,7 @@ def register(server: GrokServer) -> None:
                 messages,
                 ls.settings.actions.max_tokens,
                 conv_id=ls.conv_id(uri),
+                service_tier=ls.settings.service_tier,
             )
             try:
                 async with Progress(ls, "Grok: explaining") as progress:

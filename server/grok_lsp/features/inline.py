@@ -228,6 +228,7 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
             temperature=settings.completion.temperature,
             reasoning_effort=settings.completion.reasoning_effort,
             conv_id=conv_id,
+            service_tier=settings.service_tier,
         )
         return messages, request
 

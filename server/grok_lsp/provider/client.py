@@ -1,4 +1,5 @@
-"""Streaming chat completions over one long-lived, pooled httpx client."""
+"""Streaming answers (Chat Completions or the Responses API) over one long-lived, pooled httpx
+client."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import logging
 import os
 import re
 import ssl
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import httpx
 from httpx._utils import (  # private, but what the client itself routes by (httpx is pinned)
@@ -19,6 +20,8 @@ from httpx._utils import (  # private, but what the client itself routes by (htt
 )
 
 from grok_lsp import __version__
+from grok_lsp.provider import responses
+from grok_lsp.provider.chunks import EventParser, parse_chunk
 from grok_lsp.provider.errors import (
     AuthenticationError,
     ProviderError,
@@ -29,7 +32,7 @@ from grok_lsp.provider.models import accepts_reasoning_effort
 from grok_lsp.provider.redact import redact
 from grok_lsp.provider.stream import ChatStream
 
-__all__ = ["ChatRequest", "ChatStream", "ProviderClient"]
+__all__ = ["API", "ChatRequest", "ChatStream", "ProviderClient"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +49,10 @@ class ChatRequest:
     messages: Sequence[Mapping[str, str]]  # {"role": ..., "content": ...}
     max_tokens: int
     temperature: float | None = None
-    reasoning_effort: str | None = None  # sent only when accepts_reasoning_effort(model)
+    # Sent only when the model, or the model the API said served it, accepts it.
+    reasoning_effort: str | None = None
     conv_id: str | None = None  # -> header "x-grok-conv-id"; visible ASCII only
+    service_tier: str | None = None
 
     def __post_init__(self) -> None:
         if self.conv_id is not None and not _HEADER_TOKEN.fullmatch(self.conv_id):
@@ -64,9 +69,29 @@ class ChatRequest:
         }
         if self.temperature is not None:
             body["temperature"] = self.temperature
-        if self.reasoning_effort is not None and accepts_reasoning_effort(self.model):
+        if self.reasoning_effort is not None:
             body["reasoning_effort"] = self.reasoning_effort
+        if self.service_tier is not None:
+            body["service_tier"] = self.service_tier
         return body
+
+
+API = Literal["chat", "responses"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Wire:
+    """What differs between the two APIs: the route, the body, and how an event reads."""
+
+    path: str
+    body: Callable[[ChatRequest], dict[str, Any]]
+    parse: EventParser
+
+
+_WIRES: Mapping[API, _Wire] = {
+    "chat": _Wire("chat/completions", ChatRequest.body, parse_chunk),
+    "responses": _Wire(responses.PATH, responses.responses_body, responses.parse_event),
+}
 
 
 class ProviderClient:
@@ -91,8 +116,13 @@ class ProviderClient:
         verify: bool | str = True,
         transport: httpx.AsyncBaseTransport | None = None,
         proxy: str | None = None,
+        api: API = "chat",
     ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._wire = _WIRES[api]
+        # The model the API last echoed for each model asked for (the retired grok-code-fast-1
+        # is served by grok-4.3), which decides whether `reasoning_effort` is sent.
+        self._served_by: dict[str, str] = {}
         self._api_key = (api_key or "").strip() or None
         self._rewarming: set[asyncio.Task[None]] = set()
         self._client = httpx.AsyncClient(
@@ -142,8 +172,9 @@ class ProviderClient:
     def stream_chat(
         self, request: ChatRequest
     ) -> contextlib.AbstractAsyncContextManager[ChatStream]:
-        """POST {base}/chat/completions. Leaving the context, however it happens (end, break,
-        exception, cancellation), closes the response so the download stops."""
+        """POST {base}/chat/completions, or {base}/responses. Leaving the context, however it
+        happens (end, break, exception, cancellation), closes the response so the download
+        stops."""
         return self._stream_chat(request)
 
     async def aclose(self) -> None:
@@ -157,8 +188,9 @@ class ProviderClient:
         headers = {"Accept": "text/event-stream", "Accept-Encoding": "identity", **self._auth()}
         if request.conv_id is not None:
             headers["x-grok-conv-id"] = request.conv_id
-        url = f"{self._base_url}/chat/completions"
-        http_request = self._client.build_request("POST", url, json=request.body(), headers=headers)
+        url = f"{self._base_url}/{self._wire.path}"
+        body = self._wire.body(self._with_accepted_effort(request))
+        http_request = self._client.build_request("POST", url, json=body, headers=headers)
         try:
             response = await self._client.send(http_request, stream=True)
         except httpx.TransportError as exc:
@@ -181,12 +213,22 @@ class ProviderClient:
                     await _read(response),
                     secret=self._api_key,
                 )
-            stream = ChatStream(response, self._api_key)
+            stream = ChatStream(response, self._api_key, self._wire.parse)
             yield stream
         finally:
             await response.aclose()
+            if stream is not None and stream.model is not None:
+                self._served_by[request.model] = stream.model
             if stream is not None and not stream.done and not self._client.is_closed:
                 self._rewarm()  # closed before the end: that connection is gone
+
+    def _with_accepted_effort(self, request: ChatRequest) -> ChatRequest:
+        served = self._served_by.get(request.model)
+        if accepts_reasoning_effort(request.model) or (
+            served is not None and accepts_reasoning_effort(served)
+        ):
+            return request
+        return replace(request, reasoning_effort=None)
 
     def _rewarm(self) -> None:
         # A moment later: not while the answer that closed the stream is still going out.

@@ -1,4 +1,4 @@
-"""Iterating one streamed chat completion: bytes -> SSE events -> deltas."""
+"""Iterating one streamed answer (chat completion or response): bytes -> SSE events -> deltas."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from grok_lsp.provider.chunks import StreamDelta, parse_chunk
+from grok_lsp.provider.chunks import EventParser, StreamDelta, parse_chunk
 from grok_lsp.provider.errors import (
     MalformedStreamError,
     StreamInterruptedError,
@@ -24,15 +24,23 @@ _DRAIN_SECONDS = 0.25
 
 
 class ChatStream:
-    """Async-iterates the deltas of one response until `[DONE]`.
+    """Async-iterates the deltas of one response until `[DONE]` (or the body's end after a
+    Responses API `response.completed`, which sets finish_reason).
 
     `usage` is the last usage seen, `model` the last model echoed, `done` becomes True at
     `[DONE]` or at a finish_reason. A body that ends before either raises StreamInterruptedError.
     """
 
-    def __init__(self, response: httpx.Response, secret: str | None) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        secret: str | None,
+        parse: EventParser = parse_chunk,
+    ) -> None:
+        """`parse` reads one event's data: a chat chunk, or a Responses API event."""
         self._response = response
         self._secret = secret
+        self._parse = parse
         self._deltas = self._iterate()
         self.usage: Usage | None = None
         self.model: str | None = None
@@ -52,7 +60,7 @@ class ChatStream:
                         self.done = True
                         await _drain(body)
                         return
-                    yield self._record(parse_chunk(event.data, secret=self._secret))
+                    yield self._record(self._parse(event.data, secret=self._secret))
                 if chunk is None:
                     break
         except httpx.TransportError as exc:

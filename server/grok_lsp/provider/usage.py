@@ -35,6 +35,28 @@ class Usage:
             cost_in_usd_ticks=_int(_get(obj, "cost_in_usd_ticks")),
         )
 
+    @classmethod
+    def from_responses_json(cls, obj: Mapping[str, Any]) -> Usage:
+        """Read the Responses API's `usage` (`input_tokens`, `output_tokens`, their details).
+
+        Whether its `output_tokens` include the reasoning ones is told by `total_tokens`: equal
+        to input + output, they do (OpenAI's way) and are taken out, so that
+        `completion_tokens` means the visible answer on both APIs; otherwise (xAI's chat way)
+        they are counted apart already.
+        """
+        prompt = _int(_get(obj, "input_tokens")) or 0
+        output = _int(_get(obj, "output_tokens")) or 0
+        reasoning = _int(_get(obj, "output_tokens_details", "reasoning_tokens")) or 0
+        if _int(_get(obj, "total_tokens")) == prompt + output:
+            output = max(output - reasoning, 0)
+        return cls(
+            prompt_tokens=prompt,
+            cached_tokens=_int(_get(obj, "input_tokens_details", "cached_tokens")) or 0,
+            completion_tokens=output,
+            reasoning_tokens=reasoning,
+            cost_in_usd_ticks=_int(_get(obj, "cost_in_usd_ticks")),
+        )
+
     @property
     def output_tokens_billed(self) -> int:
         """Visible plus reasoning tokens: what xAI bills at the output rate."""
