@@ -89,6 +89,7 @@ async def propose(
                     break  # the caller refuses a stale edit: no answer is worth paying for
                 if attempt > 1:
                     progress.say(f"attempt {attempt} of {attempts}: asking Grok…")
+                spent.attempts = attempt
                 raw = await ask(
                     ls, dataclasses.replace(request, messages=messages), progress, spent
                 )

@@ -23,7 +23,7 @@ class ActionCost:
     """One code action the user picked: the model's attempts, what they cost, the verdict."""
 
     task: str
-    attempts: int = 0
+    attempts: int = 0  # answers asked of the model, not counting retried failures
     prompt_tokens: int = 0
     output_tokens: int = 0  # reasoning included, as billed
     cost_usd: float = 0.0
@@ -31,7 +31,7 @@ class ActionCost:
     verified: bool = False
 
     def add(self, prompt_tokens: int, output_tokens: int, cost: float | None) -> None:
-        self.attempts += 1
+        """One request's usage (a retried failure's too); attempts are counted by the caller."""
         self.prompt_tokens += prompt_tokens
         self.output_tokens += output_tokens
         self.cost_usd += cost or 0.0
