@@ -73,8 +73,12 @@ class FrameSplitter:
                 self._skip_to_header()
                 continue
             if len(buffer) - start >= length:
-                if _aligned(buffer, start + length) or _is_json(buffer[start : start + length]):
-                    return self._take(start, start + length)
+                end = start + length
+                if _is_json(buffer[start:end]) or _header_at(buffer, end):
+                    return self._take(start, end)
+                if len(buffer) == end:  # a cut JSON value, or one and the next header's start,
+                    # waits for what follows; a body that no cut explains is taken as it is
+                    return None if _unfinished(buffer[start:end]) else self._take(start, end)
                 return self._recover(start, length)
             return self._early(start, length)
 
@@ -128,10 +132,25 @@ def _content_length(header: bytes) -> int | None:
     return None
 
 
-def _aligned(buffer: bytearray, at: int) -> bool:
-    """What follows `at` is nothing yet, or the start of a header."""
-    rest = bytes(buffer[at : at + _MARKER_CHARS]).lower()
-    return b"content-".startswith(rest[:8]) if len(rest) < 8 else rest.startswith(b"content-")
+def _header_at(buffer: bytearray, at: int) -> bool:
+    """A header begins at `at` (as far as can be told before its name has all arrived)."""
+    return bytes(buffer[at : at + 8]).lower() == b"content-"
+
+
+def _unfinished(body: bytes | bytearray) -> bool:
+    """Whether `body` could be a JSON value cut short, or one followed by the start of the next
+    header: what a short or long Content-Length gives when the bytes end at its claimed end."""
+    try:
+        json.loads(body)
+    except json.JSONDecodeError as error:
+        if error.msg.startswith("Unterminated string") or error.pos >= len(error.doc):
+            return True
+        rest = error.doc[error.pos :].lower()
+        marker = "content-length:"
+        return error.msg == "Extra data" and (rest.startswith(marker) or marker.startswith(rest))
+    except ValueError:  # not UTF-8: no cut makes it JSON
+        return False
+    return False
 
 
 def _is_json(body: bytes | bytearray) -> bool:

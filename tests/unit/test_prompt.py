@@ -95,8 +95,8 @@ def test_edits_far_apart_are_sent_apart_and_do_not_add_up_to_the_distance() -> N
     edited = top.replace("return x * 58\n", "return x * 58 - 1\n")
     cursor = edited.index(" - 1\n") + 4
     assert stable(builder, edited, cursor) == first  # ~3,000 characters apart, 8 changed
-    tail = builder.completion(view(edited), cursor, [OTHER])[-1]["content"]
-    edits = tail.split("</edits_since_snapshot>")[0]
+    edits = tail(builder.completion(view(edited), cursor, [OTHER]))
+    edits = edits.split("</edits_since_snapshot>")[0]
     # Both numberings, so the region's (live) line numbers can be matched to the snapshot's.
     assert "Snapshot lines 5-5, now lines 5-5 of the file:\n    return x * 1 + 1\n" in edits
     assert "Snapshot lines 176-176, now lines 176-176 of the file:\n" in edits

@@ -40,6 +40,11 @@ BODY = {
         ("Argument not supported on this model: response_format", "response_format"),  # xAI
         ("Unrecognized request argument supplied: stream_options", "stream_options"),  # OpenAI
         ("body.response_format: Extra inputs are not permitted", "response_format"),  # pydantic
+        (  # llama-cpp-python 0.3.36, with HTTP 500
+            "1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', "
+            "'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}",
+            "response_format",
+        ),
         ("'stream_options' is not supported by this server", "stream_options"),
         ("max_tokens must be a positive integer", None),  # a bad value, not a refused field
         ("Argument not supported: seed", None),  # not a field of this request

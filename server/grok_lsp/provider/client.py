@@ -26,7 +26,6 @@ from grok_lsp.provider.bounded import ERROR_BODY_LIMIT, MODELS_BODY_LIMIT, read_
 from grok_lsp.provider.chunks import EventParser, parse_chunk
 from grok_lsp.provider.errors import (
     AuthenticationError,
-    BadRequestError,
     ProviderError,
     error_from_response,
     error_from_transport,
@@ -247,9 +246,9 @@ class ProviderClient:
     async def _send_dropping_refused(
         self, request: ChatRequest, headers: dict[str, str]
     ) -> httpx.Response:
-        """The streamed response (any status but 400/422), without the fields the server refused
-        for this model: a 400 naming one more is learned (see `refusals.py`) and the request
-        sent once again. Other 400s raise here."""
+        """The streamed response (any status but 400/422/500), without the fields the server
+        refused for this model: an error naming one more is learned (see `refusals.py`) and the
+        request sent once again. Other 400s, 422s and 500s raise here."""
         url = f"{self._base_url}/{self._wire.path}"
         wire_body = self._wire.body(self._with_accepted_effort(request))
         for attempt in range(2):
@@ -268,13 +267,11 @@ class ProviderClient:
                 request.model,
                 request.conv_id,
             )
-            if response.status_code not in (400, 422):
+            if response.status_code not in (400, 422, 500):
                 return response
             error = await self._error(response)
             await response.aclose()
-            learned = isinstance(error, BadRequestError) and self._refused.learn(
-                self._base_url, request.model, body, error.message
-            )
+            learned = self._refused.learn(self._base_url, request.model, body, error.message)
             if not learned or attempt > 0:  # once only; what it learned still counts next time
                 raise error
         raise AssertionError("unreachable")

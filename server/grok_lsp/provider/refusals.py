@@ -1,10 +1,11 @@
 """Request fields a server refused, remembered per (base URL, model) for the server's life.
 
 Servers differ in the optional fields they take: xAI's code models refuse `reasoning_effort`,
-llama.cpp or a gateway may refuse `response_format`, `stream_options` or `service_tier`. When a
-400 (or 422) names a field of the request as not accepted, the client drops it, remembers that
-for this base URL and model, and sends the request once more; later requests to the same model
-never carry it. Which field is meant is read from the message, not from a per-field table.
+llama.cpp or a gateway may refuse `response_format`, `stream_options` or `service_tier`. When
+a 400 (or 422, or a 500 from a server that fails its own validation) names a field of the
+request as not accepted, the client drops it, remembers that for this base URL and model, and
+sends the request once more; later requests to the same model never carry it. Which field is
+meant is read from the message, not from a per-field table.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 # Without these the request means nothing: never dropped, whatever a message says.
-_ESSENTIAL = frozenset({"model", "messages", "stream"})
+_ESSENTIAL = frozenset({"model", "messages", "input", "instructions", "stream"})
 # How servers say a field is not taken: xAI "Argument not supported on this model: X", OpenAI
 # "Unrecognized request argument supplied: X", pydantic-based servers "Extra inputs are not
-# permitted", others "unknown field", "X is not supported", "does not support X".
+# permitted" or, for a value their schema does not take, "Input should be …" (llama-cpp-python
+# answers `response_format: json_schema` so, with a 500), others "unknown field",
+# "X is not supported", "does not support X".
 _REFUSAL = re.compile(
     r"not supported|unsupported|unrecogni[sz]ed|unknown (?:field|argument|parameter)"
-    r"|not permitted|not allowed|extra (?:inputs|fields)|does not support|unexpected",
+    r"|not permitted|not allowed|extra (?:inputs|fields)|does not support|unexpected"
+    r"|input should be",
     re.I,
 )
 
