@@ -15,8 +15,8 @@ Each under two emulator profiles: `instant` (no time to first token, tokens sent
 is left is the client's and server's own cost) and `grok` (time to first token 300 ms, 60
 reasoning tokens at 190 tokens/s, grok-code-fast-1's launch pace).
 
-    python bench/apis.py            # ~2 minutes
-    python bench/apis.py --quick    # ~30 s
+    python -m bench.apis            # ~2 minutes
+    python -m bench.apis --quick    # ~30 s
 """
 
 from __future__ import annotations
@@ -30,24 +30,18 @@ from typing import Any
 
 import httpx
 
-from common import (
+from bench.common import (
     RESULTS,
-    SERVER_COMMAND,
-    LspProcess,
     emit,
     fmt,
-    initialize,
     machine,
     machine_line,
-    ms,
-    open_document,
-    position_of,
-    server_env,
     synthetic_python,
     table,
     update_report,
 )
-from grok_lsp.emulator import BackgroundEmulator, EmulatorConfig
+from bench.rawlsp import LspProcess, ms, open_document, position_of, start_server
+from grok_lsp.emulator import BackgroundEmulator, EmulatorAdmin, EmulatorConfig
 from grok_lsp.provider.client import API, ChatRequest, ProviderClient
 
 NAME = "apis"
@@ -65,21 +59,20 @@ def order(round_: int) -> tuple[API, ...]:
     return APIS if round_ % 2 == 0 else APIS[::-1]
 
 
-async def configure(background: BackgroundEmulator, profile: dict[str, Any], oracle: str) -> None:
+def configure(background: BackgroundEmulator, profile: dict[str, Any], oracle: str) -> None:
     """A cold emulator with this profile, continuing from `oracle` (the file as it is)."""
-    admin = background.root_url + "/emulator"
-    async with httpx.AsyncClient() as http:
-        (await http.post(f"{admin}/reset")).raise_for_status()
-        (await http.post(f"{admin}/config", json=profile)).raise_for_status()
-        (await http.post(f"{admin}/oracle", json={"texts": [oracle]})).raise_for_status()
+    with EmulatorAdmin(background.root_url) as admin:
+        admin.reset()
+        admin.configure(**profile)
+        admin.set_oracle(oracle)
 
 
-async def chat_messages(background: BackgroundEmulator) -> list[dict[str, Any]]:
+def chat_messages(background: BackgroundEmulator) -> list[dict[str, Any]]:
     """The messages of the last chat request the emulator received."""
-    async with httpx.AsyncClient() as http:
-        stats = (await http.get(background.root_url + "/emulator/stats")).json()
-    assert stats["last_request"]["api"] == "chat"
-    return list(stats["last_request"]["body"]["messages"])
+    with EmulatorAdmin(background.root_url) as admin:
+        last = admin.stats()["last_request"]
+    assert last["api"] == "chat"
+    return list(last["body"]["messages"])
 
 
 async def wire(
@@ -122,9 +115,7 @@ async def server(
     servers: dict[API, LspProcess] = {}
     for api in APIS:
         settings = {"api": api, "completion": {"debounceMs": 0, "maxRequestsPerMinute": 10_000}}
-        env = server_env(background.base_url, f"{state_dir}/{api}")
-        process = await LspProcess.start(SERVER_COMMAND, env, {"grok": settings})
-        await initialize(process, "file:///bench", settings)
+        process = await start_server(background.base_url, f"{state_dir}/{api}", settings)
         await process.ping()
         open_document(process, URI, text)
         servers[api] = process
@@ -143,7 +134,7 @@ async def server(
                 assert (reply.result or {}).get("items"), f"{api}: no suggestion"
                 found[api]["round_trip"].append(reply.round_trip_ms)
                 if not messages:
-                    messages = await chat_messages(background)
+                    messages = chat_messages(background)
         for api, process in servers.items():
             stats = (await process.request("grok/stats", {})).result
             found[api]["first_content"] = stats["firstContentMs"]
@@ -168,11 +159,11 @@ async def main_async(args: argparse.Namespace) -> None:
             text, offset = synthetic_python(400)
             oracle = text[:offset] + "total(items, limit=limit)" + text[offset:]
             for profile_name, profile in PROFILES.items():
-                await configure(background, profile, oracle)
+                configure(background, profile, oracle)
                 served, messages = await server(
                     background, args.samples, f"{state_dir}/{profile_name}", text, offset
                 )
-                await configure(background, profile, oracle)
+                configure(background, profile, oracle)
                 measured = await wire(background, args.samples, messages)
                 for figure, label in (("first", "wire: first content"), ("end", "wire: end")):
                     chat, responses = (p50(measured[api][figure]) for api in APIS)

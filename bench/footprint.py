@@ -14,8 +14,8 @@ Copilot comes from npm (`@github/copilot-language-server`), installed on first u
 runs the package's native build (`@github/copilot-language-server-linux-x64`) as a child
 process, hence "with children".
 
-    python bench/footprint.py            # 3 runs each
-    python bench/footprint.py --quick    # 1 run each
+    python -m bench.footprint            # 3 runs each
+    python -m bench.footprint --quick    # 1 run each
 """
 
 from __future__ import annotations
@@ -33,24 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import (
-    PING,
-    RESULTS,
-    SERVER_COMMAND,
-    LspProcess,
-    emit,
-    fmt,
-    machine,
-    machine_line,
-    ms,
-    open_document,
-    server_env,
-    table,
-    tree_rss_kib,
-    update_report,
-    vscode_capabilities,
-)
+from bench.common import RESULTS, emit, fmt, machine, machine_line, table, update_report
+from bench.rawlsp import PING, SERVER_COMMAND, LspProcess, initialize, ms, open_document, server_env
 from grok_lsp.emulator import BackgroundEmulator, EmulatorConfig
+from tests.support.procfs import tree_rss_kib
 
 NAME = "footprint"
 COPILOT_PACKAGE = "@github/copilot-language-server"
@@ -118,22 +104,10 @@ async def measure(server: Server, settle: float) -> Run:
     started = time.monotonic_ns()
     process = await LspProcess.start(server.command, server.env, {"grok": server.options})
     try:
-        reply = await process.request(
-            "initialize",
-            {
-                "processId": os.getpid(),
-                "rootUri": "file:///bench",
-                "capabilities": vscode_capabilities(),
-                "initializationOptions": server.options,
-                "clientInfo": {"name": "grok-lsp-bench", "version": "1"},
-                "workspaceFolders": [{"uri": "file:///bench", "name": "bench"}],
-            },
-            limit_s=120,
-        )
+        reply = await initialize(process, "file:///bench", server.options, limit_s=120)
         if reply.error is not None:
             raise RuntimeError(f"initialize failed: {reply.error}")
         initialize_ms = ms(reply.received_ns - started)
-        process.notify("initialized", {})
         await asyncio.sleep(settle)
         initialized_rss = tree_rss_kib(process.pid)[1]
         for path in FILES:
@@ -279,7 +253,7 @@ async def main_async(args: argparse.Namespace) -> None:
             emit(NAME, f"{server.name} error", server.error, "")
     if args.no_report:
         return
-    command = "python bench/footprint.py" + (" --quick" if args.quick else "")
+    command = "python -m bench.footprint" + (" --quick" if args.quick else "")
     update_report(NAME, report([grok, copilot], info, command, args.settle))
     RESULTS.mkdir(parents=True, exist_ok=True)
 

@@ -19,8 +19,8 @@ as it really is.
    and once with `window`, each in a fresh server and a cold emulator cache; the emulator's
    counters give each request's prompt and cached tokens, hence its emulated time to first token.
 
-    python bench/latency.py            # ~4 minutes
-    python bench/latency.py --quick    # ~1.5 minutes
+    python -m bench.latency            # ~4 minutes
+    python -m bench.latency --quick    # ~1.5 minutes
 """
 
 from __future__ import annotations
@@ -39,24 +39,9 @@ from typing import Any
 
 import httpx
 
-from common import (
-    RESULTS,
-    SERVER_COMMAND,
-    LspProcess,
-    emit,
-    fmt,
-    initialize,
-    machine,
-    machine_line,
-    ms,
-    open_document,
-    p50_90_99,
-    position_of,
-    server_env,
-    table,
-    update_report,
-)
-from grok_lsp.emulator import BackgroundEmulator, EmulatorConfig
+from bench.common import RESULTS, emit, fmt, machine, machine_line, p50_90_99, table, update_report
+from bench.rawlsp import LspProcess, ms, open_document, position_of, start_server
+from grok_lsp.emulator import BackgroundEmulator, EmulatorAdmin, EmulatorConfig
 
 NAME = "latency"
 # Real code that does not change under the benchmark: this Python's own asyncio package.
@@ -124,21 +109,17 @@ def large_file() -> str:
 
 
 class Emulator:
+    """The in-process emulator: its controls, and the same request sent to it directly."""
+
     def __init__(self) -> None:
         self.background = BackgroundEmulator(EmulatorConfig()).start()
-        self.admin = self.background.root_url + "/emulator"
+        self.admin = EmulatorAdmin(self.background.root_url)
         self.http = httpx.AsyncClient(timeout=60)
 
-    async def configure(self, **options: Any) -> None:
-        (await self.http.post(f"{self.admin}/config", json=options)).raise_for_status()
-
-    async def reset(self, oracle: list[str]) -> None:
-        (await self.http.post(f"{self.admin}/reset")).raise_for_status()
+    def reset(self, oracle: list[str]) -> None:
+        self.admin.reset()
         if oracle:
-            await self.http.post(f"{self.admin}/oracle", json={"texts": oracle})
-
-    async def stats(self) -> dict[str, Any]:
-        return dict((await self.http.get(f"{self.admin}/stats")).json())
+            self.admin.set_oracle(*oracle)
 
     async def direct(self, body: dict[str, Any]) -> tuple[float, float, float]:
         """The same request straight to the emulator, streamed and read to the end:
@@ -167,16 +148,15 @@ class Emulator:
 
     async def close(self) -> None:
         await self.http.aclose()
+        self.admin.close()
         self.background.stop()
 
 
-async def start_server(emulator: Emulator, state_dir: str, layout: str) -> LspProcess:
+async def server_with(emulator: Emulator, state_dir: str, layout: str) -> LspProcess:
     settings = {
         "completion": {"debounceMs": 0, "promptLayout": layout, "maxRequestsPerMinute": 10_000}
     }
-    env = server_env(emulator.background.base_url, state_dir)
-    server = await LspProcess.start(SERVER_COMMAND, env, {"grok": settings})
-    await initialize(server, "file:///bench", settings)
+    server = await start_server(emulator.background.base_url, state_dir, settings)
     await server.ping()
     return server
 
@@ -194,11 +174,11 @@ async def early_stop(
     emulator: Emulator, state_dir: str, sites: list[Sample], overshoot: int, direct_whole: bool
 ) -> EarlyStop:
     result = EarlyStop(overshoot)
-    await emulator.configure(overshootLines=overshoot, prefillMsPer1kUncached=0)
-    server = await start_server(emulator, state_dir, "layered")
+    emulator.admin.configure(overshootLines=overshoot, prefillMsPer1kUncached=0)
+    server = await server_with(emulator, state_dir, "layered")
     try:
         for index, site in enumerate(sites):
-            await emulator.reset([site.oracle])
+            emulator.reset([site.oracle])
             uri = f"file:///bench/{index}/{site.path}"
             open_document(server, uri, site.text)
             reply = await inline(server, uri, site.text, site.offset, 1)  # invoked: no debounce
@@ -207,7 +187,7 @@ async def early_stop(
             result.usable += bool(suggestion.strip()) and "\n" not in suggestion
             result.exact += suggestion == site.expected
             result.lsp_ms.append(reply.round_trip_ms)
-            body = (await emulator.stats())["last_request"]["body"]
+            body = emulator.admin.stats()["last_request"]["body"]
             first_line, stream_end, whole = await emulator.direct(body)
             result.first_line_ms.append(first_line)
             result.stream_end_ms.append(stream_end)
@@ -223,16 +203,16 @@ async def typing(
     emulator: Emulator, state_dir: str, layout: str, keys: int, ttft: float, prefill: float
 ) -> Layout:
     result = Layout(layout)
-    await emulator.reset([])
+    emulator.reset([])
     source = large_file()
     lines = source.split("\n")
     at = sum(len(line) + 1 for line in lines[: len(lines) // 2])  # start of the middle line
     text = source[:at] + "\n" + source[at:]
     uri = "file:///bench/all.py"
-    server = await start_server(emulator, state_dir, layout)
+    server = await server_with(emulator, state_dir, layout)
     try:
         open_document(server, uri, text)
-        seen = await emulator.stats()
+        seen = emulator.admin.stats()
         cursor = at
         for version, char in enumerate(TYPED_LINE[:keys], start=2):
             position = position_of(text, cursor)
@@ -249,7 +229,7 @@ async def typing(
             )
             reply = await inline(server, uri, text, cursor, 2)
             result.keystrokes += 1
-            now = await emulator.stats()
+            now = emulator.admin.stats()
             if now["requests"] == seen["requests"]:
                 continue  # answered without the API (typeahead)
             prompt = now["prompt_tokens"] - seen["prompt_tokens"]
@@ -444,7 +424,7 @@ async def main_async(args: argparse.Namespace) -> None:
         "reasoningTokens": args.reasoning_tokens,
     }
     try:
-        await emulator.configure(**base)
+        emulator.admin.configure(**base)
         with tempfile.TemporaryDirectory(prefix="grok-lsp-bench-") as state_dir:
             main = await early_stop(emulator, state_dir, sites, args.overshoot, True)
             for name, values in (
@@ -489,7 +469,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     overshoot=overshoot,
                     samples=len(run.lsp_ms),
                 )
-            await emulator.configure(
+            emulator.admin.configure(
                 overshootLines=args.overshoot, prefillMsPer1kUncached=args.prefill
             )
             layouts = []
@@ -511,7 +491,7 @@ async def main_async(args: argparse.Namespace) -> None:
     if args.no_report:
         return
     plot(main, sweep, layouts)
-    command = "python bench/latency.py" + (" --quick" if args.quick else "")
+    command = "python -m bench.latency" + (" --quick" if args.quick else "")
     update_report(NAME, report(main, sweep, layouts, args, info, command))
 
 

@@ -17,8 +17,8 @@ size. In the same run, the in-process cost of each per-keystroke step is timed d
 (applying the edit, building the prompt, position -> offset, slicing the query) to show the
 curve against file size.
 
-    python bench/overhead.py            # 1,000 requests per size (~3 minutes)
-    python bench/overhead.py --quick    # 200 requests per size
+    python -m bench.overhead            # 1,000 requests per size (~3 minutes)
+    python -m bench.overhead --quick    # 200 requests per size
 """
 
 from __future__ import annotations
@@ -37,26 +37,20 @@ import httpx
 from lsprotocol import types as t
 from pygls.workspace import PositionCodec
 
-from common import (
+from bench.common import (
     CURSOR_LINE,
     RESULTS,
-    SERVER_COMMAND,
-    LspProcess,
     emit,
     fmt,
-    initialize,
     machine,
     machine_line,
-    ms,
-    open_document,
     p50_90_99,
-    position_of,
-    server_env,
     start_stub,
     synthetic_python,
     table,
     update_report,
 )
+from bench.rawlsp import ms, open_document, position_of, start_server
 from grok_lsp import textpos
 from grok_lsp.features.documents import LspTextDocument
 from grok_lsp.prompt import FileView, PromptBuilder
@@ -126,10 +120,8 @@ async def _measure_size(
     http: httpx.AsyncClient,
 ) -> SizeResult:
     text, offset = synthetic_python(lines)
-    env = server_env(stub_url + "/v1", state_dir)
-    server = await LspProcess.start(SERVER_COMMAND, env, {"grok": SETTINGS})
+    server = await start_server(stub_url + "/v1", state_dir, SETTINGS)
     try:
-        await initialize(server, "file:///bench", SETTINGS)
         open_document(server, URI, text)
         for _ in range(3):
             await server.ping()
@@ -477,7 +469,7 @@ async def main_async(args: argparse.Namespace, stub_url: str) -> None:
     if args.no_report:
         return
     plot(results)
-    command = "python bench/overhead.py" + (" --quick" if args.quick else "")
+    command = "python -m bench.overhead" + (" --quick" if args.quick else "")
     update_report(NAME, report(results, info, command))
 
 

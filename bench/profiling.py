@@ -9,8 +9,8 @@ own (self) and with what they call (inclusive), as JSON lines, and writes the to
 tables into the report. The raw collapsed stacks stay in a temporary directory (its path is
 printed); load them in speedscope or flamegraph.pl to look further.
 
-    python bench/profiling.py                 # 10,000 lines, 500 requests
-    python bench/profiling.py --lines 50000 --requests 300
+    python -m bench.profiling                 # 10,000 lines, 500 requests
+    python -m bench.profiling --lines 50000 --requests 300
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from common import emit, fmt, machine, machine_line, start_stub, table, update_report
-from overhead import measure_size
+from bench.common import emit, fmt, machine, machine_line, start_stub, table, update_report
+from bench.overhead import measure_size
 
 NAME = "profile"
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
@@ -124,7 +124,7 @@ def main() -> None:
     def rows(items: list[tuple[str, int]]) -> list[list[str]]:
         return [[f"`{name}`", fmt(100 * count / total, 1)] for name, count in items]
 
-    command = f"python bench/profiling.py --lines {args.lines} --requests {args.requests}"
+    command = f"python -m bench.profiling --lines {args.lines} --requests {args.requests}"
     update_report(
         NAME,
         "\n".join(

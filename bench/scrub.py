@@ -12,8 +12,8 @@ Measured in-process, median of N runs each:
 The texts are Python with a credential every 500 lines. Main's modules are read from git
 (`git show main:…`), so the comparison needs a checkout with a `main` branch.
 
-    python bench/scrub.py            # 200 runs each (~1 minute)
-    python bench/scrub.py --quick    # 30 runs each
+    python -m bench.scrub            # 200 runs each (~1 minute)
+    python -m bench.scrub --quick    # 30 runs each
 """
 
 from __future__ import annotations
@@ -27,11 +27,20 @@ import time
 from functools import partial
 from types import ModuleType
 
-from common import ROOT, emit, fmt, machine, machine_line, synthetic_python, table, update_report
+from bench.common import (
+    ROOT,
+    emit,
+    fmt,
+    machine,
+    machine_line,
+    synthetic_python,
+    table,
+    update_report,
+)
+from bench.overhead import median_us
 from grok_lsp.drift import EditLog
 from grok_lsp.prompt import FileView, PromptBuilder
 from grok_lsp.settings import PromptSettings
-from overhead import median_us
 
 LINES = 50_000
 SECRET_EVERY = 500

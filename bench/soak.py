@@ -11,8 +11,8 @@ and streams in flight (`grok/stats` runtime), and the TCP connections it holds t
 p50/p99 (as the editor sees it, debounce included) and counts — every request must be answered
 or cancelled, none may fail or go unanswered.
 
-    python bench/soak.py                    # 3 minutes; bench/results/soak.{md,png}
-    python bench/soak.py --seconds 30       # shorter
+    python -m bench.soak                    # 3 minutes; bench/results/soak.{md,png}
+    python -m bench.soak --seconds 30       # shorter
 
 It prints one JSON line per figure. `tests/e2e/test_load.py` runs the same scenario
 (`run_scenario`) for a few seconds and checks the invariants.
@@ -25,13 +25,13 @@ import asyncio
 import contextlib
 import functools
 import json
+import math
 import os
 import shlex
 import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,7 +41,11 @@ from lsprotocol import types as t
 from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.lsp.client import LanguageClient
 
-from common import hardware_line, machine
+from bench.common import hardware_line, machine
+from grok_lsp.emulator.admin import EmulatorAdmin
+from grok_lsp.metrics import percentile
+from tests.support.lsp import launch
+from tests.support.procfs import established, rss_kib
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DOCUMENTS = 20
@@ -84,68 +88,6 @@ SERVER_COUNTERS = (
     "dropped",
     "errors",
 )
-_TCP_STATES = {
-    "01": "ESTABLISHED",
-    "02": "SYN_SENT",
-    "03": "SYN_RECV",
-    "04": "FIN_WAIT1",
-    "05": "FIN_WAIT2",
-    "06": "TIME_WAIT",
-    "07": "CLOSE",
-    "08": "CLOSE_WAIT",
-    "09": "LAST_ACK",
-    "0A": "LISTEN",
-    "0B": "CLOSING",
-}
-
-
-# -- what a process holds ---------------------------------------------------------------------
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def peak_rss_kb(pid: int) -> int:
-    """The process's peak resident memory so far (VmHWM)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-
-def tcp_connections(pid: int, port: int) -> Counter[str]:
-    """The TCP sockets process `pid` holds to `port`, counted by state (ESTABLISHED, ...).
-
-    `/proc/<pid>/net/tcp` lists every socket of the network namespace; only those whose inode
-    is one of the process's open file descriptors are its own.
-    """
-    inodes: set[str] = set()
-    fd_dir = Path(f"/proc/{pid}/fd")
-    for fd in fd_dir.iterdir() if fd_dir.exists() else ():
-        try:
-            target = os.readlink(fd)
-        except OSError:  # closed meanwhile
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:[") : -1])
-    states: Counter[str] = Counter()
-    for table in ("tcp", "tcp6"):
-        try:
-            rows = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            remote, state, inode = fields[2], fields[3], fields[9]
-            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == port:
-                states[_TCP_STATES.get(state, state)] += 1
-    return states
-
-
-def established(pid: int, port: int) -> int:
-    return tcp_connections(pid, port)["ESTABLISHED"]
 
 
 async def runtime(client: LanguageClient) -> dict[str, int]:
@@ -189,13 +131,6 @@ class SoakResult:
     @property
     def requests(self) -> int:
         return self.answered + self.cancelled + len(self.errors) + self.unanswered
-
-
-def percentile(values: list[float], fraction: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(int(fraction * len(ordered)), len(ordered) - 1)]
 
 
 class _Typist:
@@ -286,7 +221,7 @@ async def run_scenario(
         upstream = await emulator_streams() if emulator_streams is not None else None
         return Sample(
             round(time.monotonic() - started, 2),
-            rss_kb(pid),
+            rss_kib(pid),
             figures["tasks"],
             figures["streams"],
             established(pid, port),
@@ -407,12 +342,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _emulator_stats(port: int) -> dict[str, Any]:
-    import httpx
-
-    return dict(httpx.get(f"http://127.0.0.1:{port}/emulator/stats", timeout=10).json())
-
-
 def _wait_for_emulator(port: int, process: subprocess.Popen[bytes]) -> None:
     import httpx
 
@@ -428,65 +357,44 @@ def _wait_for_emulator(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the emulator did not start")
 
 
-def _capabilities() -> t.ClientCapabilities:
-    return t.ClientCapabilities(
-        general=t.GeneralClientCapabilities(position_encodings=[t.PositionEncodingKind.Utf16]),
-        text_document=t.TextDocumentClientCapabilities(
-            inline_completion=t.InlineCompletionClientCapabilities(),
-            synchronization=t.TextDocumentSyncClientCapabilities(),
-        ),
-    )
-
-
 async def soak(
     port: int, seconds: float, documents: int, rate: float, state_dir: str
 ) -> SoakResult:
-    """The scenario against a fresh server process and the emulator serving on `port`."""
-    client = LanguageClient("grok-soak", "1")
-
-    @client.feature("grok/status")  # type: ignore[untyped-decorator]  # pygls: unannotated
-    def status(params: Any) -> None:
-        """The server's status-bar feed: not needed here."""
-
+    """The scenario against a fresh server process and the emulator serving on `port`, the
+    server initialized as VS Code."""
     env = {
         **os.environ,
         "XAI_API_KEY": "xai-soak-0000000000000000",
         "GROK_LSP_BASE_URL": f"http://127.0.0.1:{port}/v1",
         "GROK_LSP_STATE_DIR": state_dir,
     }
-    await client.start_io(sys.executable, "-m", "grok_lsp", env=env)
-    await client.initialize_async(
-        t.InitializeParams(
-            capabilities=_capabilities(),
-            root_uri="file:///soak",
-            initialization_options=SETTINGS,
-        )
+    command = [sys.executable, "-m", "grok_lsp"]
+    client = await launch(
+        command, env, SETTINGS, root_uri="file:///soak", accepts_registrations=True
     )
-    client.initialized(t.InitializedParams())
-    assert client._server is not None
-    pid = client._server.pid
+    admin = EmulatorAdmin(f"http://127.0.0.1:{port}")
 
     async def upstream() -> int:
-        stats = await asyncio.to_thread(_emulator_stats, port)
+        stats = await asyncio.to_thread(admin.stats)
         return int(stats["streams_in_flight"])
 
     def show(sample: Sample) -> None:
         print(json.dumps({"sample": asdict(sample)}), file=sys.stderr, flush=True)
 
-    result = await run_scenario(
-        client,
-        pid,
-        port,
-        seconds=seconds,
-        documents=documents,
-        rate=rate,
-        emulator_streams=upstream,
-        on_sample=show,
-    )
-    await client.shutdown_async(None)
-    client.exit(None)
-    await asyncio.wait_for(client.stop(), 10)  # type: ignore[no-untyped-call]  # pygls: unannotated
-    return result
+    try:
+        return await run_scenario(
+            client,
+            client.server_process.pid,
+            port,
+            seconds=seconds,
+            documents=documents,
+            rate=rate,
+            emulator_streams=upstream,
+            on_sample=show,
+        )
+    finally:
+        admin.close()
+        await asyncio.wait_for(client.shutdown_session(), 10)
 
 
 def figures(result: SoakResult) -> list[dict[str, Any]]:
@@ -544,8 +452,8 @@ def figures(result: SoakResult) -> list[dict[str, Any]]:
     ]
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def _rounded(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 1)
 
 
 def verdict(result: SoakResult) -> str:
@@ -660,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(row), flush=True)
     if not args.no_report:
         args.out.mkdir(parents=True, exist_ok=True)
-        command = shlex.join(["python", "bench/soak.py", *(argv or sys.argv[1:])])
+        command = shlex.join(["python", "-m", "bench.soak", *(argv or sys.argv[1:])])
         (args.out / "soak.md").write_text(markdown(result, command))
         plot(result, args.out / "soak.png")
     failed = result.errors or result.unanswered

@@ -1,20 +1,20 @@
 """Hostile-upstream soak: one live server for minutes, issue 13's fault classes in rotation.
 
-A fake API on loopback (`hostile.py`) answers each chat request with the next reply of
-`ROTATION`: a good answer, a one-byte drip, endless empty deltas, SSE pings, an endless line,
-a cut stream, a 20 MB error body, a 300 MB gzip bomb, an error that echoes the API key, a 429
-with `retry-after: 999999999`, absurd usage numbers. Meanwhile the client writes a bad frame
-(`Content-Length: -1`, 10**20, garbage) to the server's stdin every `BAD_FRAME_EVERY` requests.
-Ten documents are typed into, and after each keystroke an explicit inline completion is asked
-(explicit, so a rate limit's pause does not stop the rotation), the previous one cancelled if
-still pending, as editors do.
+A fake API on loopback (`tests/support/hostile.py`) answers each chat request with the next
+reply of `ROTATION`: a good answer, a one-byte drip, endless empty deltas, SSE pings, an
+endless line, a cut stream, a 20 MB error body, a 300 MB gzip bomb, an error that echoes the
+API key, a 429 with `retry-after: 999999999`, absurd usage numbers. Meanwhile the client writes
+a bad frame (`Content-Length: -1`, 10**20, garbage) to the server's stdin every
+`BAD_FRAME_EVERY` requests. Ten documents are typed into, and after each keystroke an explicit
+inline completion is asked (explicit, so a rate limit's pause does not stop the rotation), the
+previous one cancelled if still pending, as editors do.
 
 It checks what issue 13 asks: every request answered (a result, an error or cancelled) within
 its deadline (`completion.timeoutMs` plus `SLACK_S` for a loaded machine), RSS bounded (sampled
 every second; the peak is VmHWM), and the API key in no log line, message or `grok/stats`.
 
-    python bench/soak_hostile.py                 # 2 minutes; bench/results/soak-hostile.md
-    python bench/soak_hostile.py --seconds 20
+    python -m bench.soak_hostile                 # 2 minutes; bench/results/soak-hostile.md
+    python -m bench.soak_hostile --seconds 20
 """
 
 from __future__ import annotations
@@ -36,20 +36,12 @@ from lsprotocol import types as t
 from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.lsp.client import LanguageClient
 
-from common import hardware_line, machine
-from hostile import (
-    SSE_HEAD,
-    HostileUpstream,
-    Reply,
-    Seen,
-    answer,
-    chunk,
-    endless,
-    gzip_bomb,
-    json_reply,
-    raw_reply,
-)
-from soak import peak_rss_kb, percentile, rss_kb, send_inline
+from bench.common import hardware_line, machine
+from bench.soak import send_inline
+from grok_lsp.metrics import percentile
+from tests.support import hostile
+from tests.support.lsp import launch, send_request
+from tests.support.procfs import peak_rss_kib, rss_kib
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KEY = "xai-hostileSoakKey0123456789abcdefghijklmnop"
@@ -73,23 +65,26 @@ BAD_FRAMES = [
 ]
 
 
-async def _cut(seen: Seen, writer: asyncio.StreamWriter) -> None:
-    writer.write(SSE_HEAD + chunk("par"))  # then the connection closes: no [DONE]
+async def _cut(seen: hostile.Seen, writer: asyncio.StreamWriter) -> None:
+    writer.write(hostile.SSE_HEAD + hostile.chunk("par"))  # then the connection closes: no [DONE]
 
 
-def rotation() -> list[tuple[str, Reply]]:
+def rotation() -> list[tuple[str, hostile.Reply]]:
     return [
-        ("answer", answer("value + 1")),
-        ("drip", endless(SSE_HEAD, b"d", 0.2)),
-        ("empty deltas", endless(SSE_HEAD, chunk(""), 0.1)),
-        ("pings", endless(SSE_HEAD, b": ping\n\n", 0.5)),
-        ("endless line", endless(SSE_HEAD + b"data: ", b"x" * 65536, 0.001)),
+        ("answer", hostile.answer("value + 1")),
+        ("drip", hostile.endless(hostile.SSE_HEAD, b"d", 0.2)),
+        ("empty deltas", hostile.endless(hostile.SSE_HEAD, hostile.chunk(""), 0.1)),
+        ("pings", hostile.endless(hostile.SSE_HEAD, b": ping\n\n", 0.5)),
+        (
+            "endless line",
+            hostile.endless(hostile.SSE_HEAD + b"data: ", b"x" * 65536, 0.001),
+        ),
         ("cut stream", _cut),
-        ("20 MB error", raw_reply(500, json.dumps({"error": "e" * 20_000_000}).encode())),
-        ("gzip bomb", raw_reply(500, gzip_bomb(300), content_encoding="gzip")),
-        ("key echoed", json_reply(500, {"error": f"bad request from key {KEY}"})),
-        ("429 for days", json_reply(429, {"error": "slow down"}, retry_after="999999999")),
-        ("absurd usage", answer("value + 2", usage=ABSURD_USAGE)),
+        ("20 MB error", hostile.raw_reply(500, json.dumps({"error": "e" * 20_000_000}).encode())),
+        ("gzip bomb", hostile.raw_reply(500, hostile.gzip_bomb(300), content_encoding="gzip")),
+        ("key echoed", hostile.json_reply(500, {"error": f"bad request from key {KEY}"})),
+        ("429 for days", hostile.json_reply(429, {"error": "slow down"}, retry_after="999999999")),
+        ("absurd usage", hostile.answer("value + 2", usage=ABSURD_USAGE)),
     ]
 
 
@@ -101,58 +96,36 @@ class Rotating:
         self.served: Counter[str] = Counter()
         self._next: Iterator[int] = iter(range(10**9))
 
-    async def __call__(self, seen: Seen, writer: asyncio.StreamWriter) -> None:
+    async def __call__(self, seen: hostile.Seen, writer: asyncio.StreamWriter) -> None:
         name, reply = self.faults[next(self._next) % len(self.faults)]
         self.served[name] += 1
         await reply(seen, writer)
 
 
-def _client(said: list[str]) -> LanguageClient:
-    client = LanguageClient("grok-soak-hostile", "1")
-
-    @client.feature(t.WINDOW_SHOW_MESSAGE)  # type: ignore[untyped-decorator]  # pygls: unannotated
-    def shown(params: t.ShowMessageParams) -> None:
-        said.append(params.message)
-
-    @client.feature(t.WINDOW_LOG_MESSAGE)  # type: ignore[untyped-decorator]
-    def logged(params: t.LogMessageParams) -> None:
-        said.append(params.message)
-
-    @client.feature("grok/status")  # type: ignore[untyped-decorator]
-    def status(params: Any) -> None:
-        said.append(json.dumps(getattr(params, "message", None)))
-
-    return client
-
-
 async def soak(seconds: float, state_dir: str) -> dict[str, Any]:
     chat = Rotating()
-    said: list[str] = []
     log_file = Path(state_dir) / "grok.log"
-    async with HostileUpstream(chat) as upstream:
-        client = _client(said)
+    async with hostile.HostileUpstream(chat) as upstream:
         env = {
             **os.environ,
             "XAI_API_KEY": KEY,
             "GROK_LSP_BASE_URL": upstream.base_url,
             "GROK_LSP_STATE_DIR": state_dir,
         }
-        command = ["-m", "grok_lsp", "--log-level", "DEBUG", "--log-file", str(log_file)]
-        await client.start_io(sys.executable, *command, env=env)
+        command = [sys.executable, "-m", "grok_lsp", "--log-level", "DEBUG"]
         settings = {"completion": {"debounceMs": 0, "timeoutMs": TIMEOUT_MS}}
-        await client.initialize_async(
-            t.InitializeParams(capabilities=t.ClientCapabilities(), initialization_options=settings)
+        client = await launch(
+            [*command, "--log-file", str(log_file)], env, settings, accepts_registrations=True
         )
-        client.initialized(t.InitializedParams())
-        assert client._server is not None and client._server.stdin is not None
-        pid, stdin = client._server.pid, client._server.stdin
-        result = await _type(client, pid, stdin, seconds)
-        served = await client.protocol.send_request_async("grok/stats", {})
+        process = client.server_process
+        assert process.stdin is not None
+        result = await _type(client, process.pid, process.stdin, seconds)
+        served = await send_request(client, "grok/stats", {})
         stats = json.dumps(served, default=lambda value: getattr(value, "_asdict", str)())
-        await client.shutdown_async(None)
-        client.exit(None)
-        await asyncio.wait_for(client.stop(), 10)  # type: ignore[no-untyped-call]
+        await asyncio.wait_for(client.shutdown_session(), 10)
     logged = log_file.read_text()
+    said = [m.message for m in client.messages] + [m.message for m in client.log_messages]
+    said += [json.dumps(getattr(status, "message", None)) for status in client.statuses]
     result["faults"] = dict(chat.served)
     result["key_found_in"] = [
         where
@@ -168,7 +141,7 @@ async def _type(
 ) -> dict[str, Any]:
     latencies: list[float] = []
     counts: Counter[str] = Counter()
-    rss: list[int] = [rss_kb(pid)]
+    rss: list[int] = [rss_kib(pid)]
     pending: dict[str, tuple[str, asyncio.Future[Any]]] = {}
     outstanding: set[asyncio.Future[Any]] = set()
     texts = {f"file:///soak/doc{i}.py": "" for i in range(DOCUMENTS)}
@@ -213,11 +186,11 @@ async def _type(
         outstanding.add(future)
         pending[uri] = (request_id, future)
         if sent % int(RATE) == 0:
-            rss.append(rss_kb(pid))
+            rss.append(rss_kib(pid))
     deadline = TIMEOUT_MS / 1000 + SLACK_S
     if outstanding:
         await asyncio.wait(set(outstanding), timeout=deadline)
-    peak = peak_rss_kb(pid)
+    peak = peak_rss_kib(pid)
     return {
         "seconds": seconds,
         "requests": sent,
@@ -225,8 +198,8 @@ async def _type(
         "unanswered": len(outstanding),
         "over_deadline": sum(latency > deadline for latency in latencies),
         "deadline_s": deadline,
-        "latency_p50_s": percentile(latencies, 0.5),
-        "latency_p99_s": percentile(latencies, 0.99),
+        "latency_p50_s": percentile(latencies, 0.5) if latencies else None,
+        "latency_p99_s": percentile(latencies, 0.99) if latencies else None,
         "latency_max_s": max(latencies, default=None),
         "rss_start_mb": rss[0] / 1024,
         "rss_quarter_mb": rss[len(rss) // 4] / 1024,  # after the first rounds of every fault
@@ -286,7 +259,7 @@ def markdown(result: dict[str, Any], info: dict[str, Any]) -> str:
         [
             "# Hostile-upstream soak",
             "",
-            f"`python bench/soak_hostile.py --seconds {result['seconds']:g}` on "
+            f"`python -m bench.soak_hostile --seconds {result['seconds']:g}` on "
             f"{hardware_line(info)}, {info['date']}, commit {info['commit']}.",
             "",
             f"One server, {DOCUMENTS} documents, {RATE:g} requests a second, "

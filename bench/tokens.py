@@ -12,7 +12,7 @@ With `--count-url` (llama-cpp-python's `/extras/tokenize/count`, e.g. the server
 them for this repository's own modules, with that server's tokenizer (Gemma 3's: not Grok's,
 a second reference, on code rather than prose).
 
-    python bench/tokens.py [--fixtures DIR] [--count-url URL]
+    python -m bench.tokens [--fixtures DIR] [--count-url URL]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from common import ROOT, emit, machine, machine_line, table, update_report
+from bench.common import ROOT, emit, machine, machine_line, table, update_report
 from grok_lsp.estimate import CHARS_PER_TOKEN
 from grok_lsp.prompt import FileView, PromptBuilder
 from grok_lsp.settings import PromptSettings

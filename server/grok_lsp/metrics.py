@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,10 +13,14 @@ from grok_lsp.provider.usage import Usage
 _LATENCY_WINDOW = 2000  # most recent suggestions kept for percentiles
 
 
-def percentile(values: list[float], fraction: float) -> float:
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile: the value `fraction` of the way up the sorted values (NaN
+    when there are none). The benchmarks take theirs from here, so their figures and
+    `grok/stats`' are computed alike."""
     ordered = sorted(values)
-    index = min(int(fraction * len(ordered)), len(ordered) - 1)
-    return ordered[index]
+    if not ordered:
+        return math.nan
+    return ordered[min(int(fraction * len(ordered)), len(ordered) - 1)]
 
 
 @dataclass

@@ -7,11 +7,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tests.conftest import Emulator, StartClient, open_document
-from tests.e2e.test_actions import F401, SOURCE, actions_at, apply, titled
-from tests.e2e.test_inline import EXPECTED, ORACLE, inline_params, inserted, set_oracle
 
 from grok_lsp.emulator.shapes import EDIT_SHAPES, INLINE_SHAPES
+from tests.conftest import StartClient
+from tests.support.actions import F401, SOURCE, actions_at, apply, titled
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, inline_params, inserted
+from tests.support.lsp import open_document
 
 FIXED = SOURCE.replace("import os\n", "")
 TYPED = "import os\n\n\ndef greet(name: str) -> str:\n    return f'Hello, {na"
@@ -21,7 +23,7 @@ TYPED = "import os\n\n\ndef greet(name: str) -> str:\n    return f'Hello, {na"
 async def test_every_inline_answer_shape_shows_only_the_continuation(
     start_client: StartClient, emulator: Emulator, shape: str
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.configure(answer_shape=shape)
     client = await start_client()
     uri = open_document(client, TYPED)
@@ -65,7 +67,7 @@ async def test_structured_outputs_where_accepted_hold_a_realistic_model_to_the_j
 async def test_a_refused_field_is_dropped_remembered_and_never_sent_again(
     start_client: StartClient, emulator: Emulator, tmp_path: Path, field: str, ask: str
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.configure(refused_fields=[field])
     log_file = tmp_path / "grok-lsp.log"
     client = await start_client(args=["--log-file", str(log_file)])

@@ -20,15 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcException
-from tests.conftest import (
-    Emulator,
-    GrokClient,
-    StartClient,
-    helix_capabilities,
-    open_document,
-    send_request,
-)
-from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+
+from tests.conftest import StartClient
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import GrokClient, change, open_document, send_request
+from tests.support.profiles import helix_capabilities
 
 _uris = itertools.count()
 
@@ -42,7 +39,7 @@ def start(start_client: StartClient, emulator: Emulator) -> Start:
     the client logs, such as a refused `client/registerCapability`, into a test failure.)"""
 
     async def started() -> GrokClient:
-        set_oracle(emulator, ORACLE)
+        emulator.set_oracle(ORACLE)
         return await start_client()
 
     return started
@@ -68,19 +65,6 @@ async def send_raw(client: GrokClient, method: str, params: Any) -> Any:
     client.protocol._request_futures[msg_id] = answered
     client.protocol._send_data({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
     return await asyncio.wait_for(asyncio.wrap_future(answered), 30)
-
-
-def change(
-    client: GrokClient, uri: str, version: int, start: t.Position, end: t.Position, text: str
-) -> None:
-    client.text_document_did_change(
-        t.DidChangeTextDocumentParams(
-            text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[
-                t.TextDocumentContentChangePartial(range=t.Range(start, end), text=text)
-            ],
-        )
-    )
 
 
 # -- positions ---------------------------------------------------------------------------------
@@ -344,7 +328,7 @@ async def test_crlf_and_wide_characters_in_a_utf8_client(
     oracle = (
         "def greet(名前: str) -> str:\n    return f'こんにちは, {名前}! 😀 Welcome to grok-lsp.'\n"
     )
-    set_oracle(emulator, oracle)
+    emulator.set_oracle(oracle)
     client = await start_client(
         capabilities=helix_capabilities(snippets=False),
     )
@@ -497,7 +481,7 @@ async def test_a_cancel_that_crosses_the_answer_is_not_a_warning(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
     log_file = tmp_path / "grok.log"
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(
         args=["--log-level", "INFO", "--log-file", str(log_file)],
     )

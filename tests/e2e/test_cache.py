@@ -7,15 +7,11 @@ import asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as t
-from tests.conftest import (
-    OVER_BOTH_APIS,
-    Emulator,
-    GrokClient,
-    StartClient,
-    open_document,
-    server_stats,
-)
-from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+
+from tests.conftest import OVER_BOTH_APIS, StartClient
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import GrokClient, open_document, server_stats
 
 BODY = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(40))
 
@@ -80,7 +76,7 @@ async def test_a_far_edit_refreshes_the_snapshot_only_past_the_threshold(
 async def test_typing_what_was_suggested_costs_no_request(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL)
     assert inserted(
@@ -102,7 +98,7 @@ async def test_typing_what_was_suggested_costs_no_request(
 async def test_two_identical_concurrent_requests_make_one_upstream_request(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.configure(tokens_per_second=50)
     client = await start_client()
     first_uri = open_document(client, PARTIAL)
@@ -117,7 +113,7 @@ async def test_two_identical_concurrent_requests_make_one_upstream_request(
 async def test_accepting_a_suggestion_asks_for_the_next_at_once(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(settings={"completion": {"debounceMs": 30000}})
     uri = open_document(client, PARTIAL)
     invoked = inline_params(uri, 1, 23)
@@ -136,7 +132,7 @@ async def test_an_automatic_repeat_at_the_same_place_gets_the_same_suggestion(
 ) -> None:
     # VS Code asks again on focus and cursor events with nothing typed; the governor would not
     # send it upstream (nothing changed), so it must be served from what was already shown.
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL[:-1])
     change(client, uri, 2, t.Position(1, 22), "a")  # typed, so automatic requests may go out

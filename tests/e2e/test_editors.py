@@ -13,26 +13,14 @@ import re
 import pytest
 from lsprotocol import types as t
 from pytest_lsp import client_capabilities
-from tests.conftest import (
-    Emulator,
-    GrokClient,
-    StartClient,
-    helix_capabilities,
-    open_document,
-    vscode_capabilities,
-)
-from tests.e2e.test_inline import ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
-# Emoji (two UTF-16 units, four UTF-8 bytes) and CJK (three UTF-8 bytes) before the cursor.
-WIDE_ORACLE = (
-    "def greet(name: str) -> str:\n"
-    "    return f'Hello, {name}!'\n"
-    "\n"
-    "\n"
-    'banner = "日本語 😀 " + greet("world", punctuation="!")\n'
-    "こんにちは = 1\n"
-    "print(こんにちは + 2)\n"
-)
+from tests.conftest import StartClient
+from tests.support.completion_items import WIDE_ORACLE, complete, units
+from tests.support.emulator import Emulator
+from tests.support.inline import ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import open_document
+from tests.support.profiles import helix_capabilities, vscode_capabilities
+
 WIDE_LINE = 'banner = "日本語 😀 " + greet("world", punctuation="!")'
 ENCODINGS = [
     t.PositionEncodingKind.Utf8,
@@ -45,15 +33,6 @@ STATED = [
     *(pytest.param([encoding], encoding, id=encoding.value) for encoding in ENCODINGS),
     pytest.param(None, t.PositionEncodingKind.Utf16, id="unstated"),
 ]
-
-
-def units(text: str, encoding: str) -> int:
-    """Length of `text` in code units of `encoding`, as the client counts it."""
-    if encoding == t.PositionEncodingKind.Utf8:
-        return len(text.encode("utf-8"))
-    if encoding == t.PositionEncodingKind.Utf16:
-        return len(text.encode("utf-16-le")) // 2
-    return len(text)
 
 
 def cut(line: str, character: int, encoding: str) -> tuple[str, str]:
@@ -99,23 +78,11 @@ def encoded(capabilities: t.ClientCapabilities, stated: list[str] | None) -> t.C
     return capabilities
 
 
-async def complete(client: GrokClient, uri: str, line: int, character: int) -> t.CompletionList:
-    result = await client.text_document_completion_async(
-        t.CompletionParams(
-            text_document=t.TextDocumentIdentifier(uri=uri),
-            position=t.Position(line=line, character=character),
-            context=t.CompletionContext(trigger_kind=t.CompletionTriggerKind.Invoked),
-        )
-    )
-    assert isinstance(result, t.CompletionList)
-    return result
-
-
 @pytest.mark.parametrize("snippets", [True, False])
 async def test_helix_gets_a_popup_item(
     start_client: StartClient, emulator: Emulator, snippets: bool
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(capabilities=helix_capabilities(snippets=snippets))
     assert client.server_capabilities.position_encoding == t.PositionEncodingKind.Utf8
     assert client.server_capabilities.inline_completion_provider is not None  # for others
@@ -163,7 +130,7 @@ async def test_block_inside_an_indented_line(
 ) -> None:
     """A multi-line item: label is its first line, documentation all of it, and the client
     ends up with the oracle's indentation whether it renders a snippet or plain text."""
-    set_oracle(emulator, NESTED_ORACLE)
+    emulator.set_oracle(NESTED_ORACLE)
     client = await start_client(capabilities=capabilities)
     head = "class Greeter:\n    def greet(self, name: str) -> str:"
     uri = open_document(client, head)
@@ -191,7 +158,7 @@ async def test_block_inside_an_indented_line(
 async def test_item_stays_listed_while_the_user_types_it(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, WIDE_ORACLE)
+    emulator.set_oracle(WIDE_ORACLE)
     client = await start_client(capabilities=helix_capabilities())
     prefix = 'banner = "日本語 😀 " + greet("wor'
     text = WIDE_ORACLE.split("banner")[0] + prefix + "\n"
@@ -236,7 +203,7 @@ async def test_wide_characters_in_every_encoding(
     prefix: str,
     word: str,
 ) -> None:
-    set_oracle(emulator, WIDE_ORACLE)
+    emulator.set_oracle(WIDE_ORACLE)
     client = await start_client(capabilities=encoded(helix_capabilities(), stated))
     assert client.server_capabilities.position_encoding == encoding
     head = WIDE_ORACLE[: WIDE_ORACLE.index(prefix)]
@@ -258,7 +225,7 @@ async def test_text_after_the_cursor_is_kept_in_every_encoding(
     start_client: StartClient, emulator: Emulator, stated: list[str] | None, encoding: str
 ) -> None:
     """The edit ends at the cursor: what follows it on the line is the client's, untouched."""
-    set_oracle(emulator, WIDE_ORACLE)
+    emulator.set_oracle(WIDE_ORACLE)
     client = await start_client(capabilities=encoded(helix_capabilities(), stated))
     line = 'banner = "日本語 😀 " + greet("wor")'
     cursor = len('banner = "日本語 😀 " + greet("wor')
@@ -273,7 +240,7 @@ async def test_inline_completion_with_wide_characters(
     start_client: StartClient, emulator: Emulator, stated: list[str] | None, encoding: str
 ) -> None:
     """Neovim 0.12 (utf-8 first) and VS Code (utf-16) get ghost text at the cursor."""
-    set_oracle(emulator, WIDE_ORACLE)
+    emulator.set_oracle(WIDE_ORACLE)
     client = await start_client(capabilities=encoded(vscode_capabilities(), stated))
     prefix = 'banner = "日本語 😀 " + greet("wor'
     uri = open_document(client, WIDE_ORACLE.split("banner")[0] + prefix + "\n")
@@ -290,7 +257,7 @@ async def test_completion_defers_to_inline_when_the_client_has_it(
     start_client: StartClient, emulator: Emulator
 ) -> None:
     """A client that shows ghost text gets no duplicate popup item (and no second request)."""
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(capabilities=vscode_capabilities())
     uri = open_document(client, PARTIAL)
     result = await complete(client, uri, 1, 23)

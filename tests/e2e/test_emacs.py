@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import pytest
 from lsprotocol import types as t
-from tests.conftest import (
-    Emulator,
-    GrokClient,
-    StartClient,
-    captured_client,
-    helix_capabilities,
-    open_document,
-)
-from tests.e2e.test_actions import F401, SOURCE, actions_at, apply, titled
-from tests.e2e.test_editors import WIDE_ORACLE, complete, units
-from tests.e2e.test_inline import set_oracle
+
+from tests.conftest import StartClient
+from tests.support.actions import F401, SOURCE, actions_at, apply, titled
+from tests.support.completion_items import WIDE_ORACLE, complete, units
+from tests.support.emulator import Emulator
+from tests.support.lsp import GrokClient, open_document
+from tests.support.profiles import captured_client, helix_capabilities
 
 # A block whose last line is indented less than the one before: yasnippet, re-indenting each
 # line by python-mode's rules, puts the `return` inside the loop.
@@ -43,7 +39,7 @@ async def start_as(start_client: StartClient, name: str) -> GrokClient:
 async def test_a_block_goes_in_as_plain_text(
     start_client: StartClient, emulator: Emulator, name: str
 ) -> None:
-    set_oracle(emulator, LOOP_ORACLE)
+    emulator.set_oracle(LOOP_ORACLE)
     client = await start_as(start_client, name)
     uri = open_document(client, LOOP_HEAD + "\n")
     [item] = (await complete(client, uri, 0, len(LOOP_HEAD))).items
@@ -64,7 +60,7 @@ async def test_a_block_goes_in_as_plain_text(
 async def test_other_clients_keep_their_snippets(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, LOOP_ORACLE)
+    emulator.set_oracle(LOOP_ORACLE)
     client = await start_client(
         capabilities=helix_capabilities(), client_info=t.ClientInfo("helix", "25.07.1")
     )
@@ -79,7 +75,7 @@ async def test_lsp_mode_8_columns_are_code_points(
 ) -> None:
     # lsp-mode 8.0 agrees to UTF-16 (it names no encoding) and counts code points: the 😀
     # before the cursor is one column to it. Read as UTF-16 the word would start one early.
-    set_oracle(emulator, WIDE_ORACLE)
+    emulator.set_oracle(WIDE_ORACLE)
     client = await start_as(start_client, "lsp-mode_v8.0.0")
     assert client.server_capabilities.position_encoding in (None, t.PositionEncodingKind.Utf16)
     prefix = 'banner = "日本語 😀 " + greet("wor'
@@ -95,7 +91,7 @@ async def test_lsp_mode_9_negotiates_its_encoding(
     start_client: StartClient, emulator: Emulator
 ) -> None:
     # From 9.0 it lists "utf-32" first (which it counts): no guessing needed, none made.
-    set_oracle(emulator, WIDE_ORACLE)
+    emulator.set_oracle(WIDE_ORACLE)
     capabilities, info = captured_client("lsp-mode_v8.0.0")
     capabilities.general = t.GeneralClientCapabilities(
         position_encodings=[t.PositionEncodingKind.Utf32, t.PositionEncodingKind.Utf16]

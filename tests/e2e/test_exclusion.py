@@ -9,11 +9,13 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.conftest import Emulator, GrokClient, StartClient, open_document
-from tests.e2e.test_inline import inline_params
-from tests.e2e.test_secrets import MARKER
 
 from grok_lsp.ignorefiles import RECHECK_SECONDS
+from tests.conftest import StartClient
+from tests.support.emulator import Emulator
+from tests.support.inline import inline_params
+from tests.support.lsp import GrokClient, open_document
+from tests.support.secrets import MARKER
 
 TEXT = f"{MARKER} = 1\nimport os\nprint(os.name)\n"
 

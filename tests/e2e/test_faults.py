@@ -6,17 +6,11 @@ import asyncio
 
 import pytest
 from lsprotocol import types as t
-from tests.conftest import (
-    OVER_BOTH_APIS,
-    TEST_KEY,
-    Emulator,
-    GrokClient,
-    StartClient,
-    open_document,
-    server_stats,
-)
-from tests.e2e.test_bad_input import change
-from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+
+from tests.conftest import OVER_BOTH_APIS, StartClient
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import TEST_KEY, GrokClient, change, open_document, server_stats
 
 pytestmark = OVER_BOTH_APIS
 
@@ -50,7 +44,7 @@ async def settle(client: GrokClient) -> None:
 async def test_a_fault_gives_an_empty_result_one_message_and_the_next_request_works(
     start_client: StartClient, emulator: Emulator, kind: str, options: dict[str, int], wording: str
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL)
     emulator.fault(kind, count=2, **options)
@@ -69,7 +63,7 @@ async def test_a_fault_gives_an_empty_result_one_message_and_the_next_request_wo
 async def test_a_pausing_fault_stops_requests_until_the_settings_change(
     start_client: StartClient, emulator: Emulator, kind: str, wording: str, change: dict[str, str]
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL)
     emulator.fault(kind)
@@ -95,7 +89,7 @@ async def automatic(client: GrokClient, uri: str, character: int = 23) -> list[s
 async def test_a_rate_limit_opens_the_circuit_for_retry_after(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL)
     emulator.fault("rate_limit", retryAfter=1)
@@ -115,7 +109,7 @@ async def test_a_rate_limit_opens_the_circuit_for_retry_after(
 async def test_a_rate_limit_of_days_is_minutes_and_a_settings_change_tries_again(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL)
     emulator.fault("rate_limit", retryAfter=999999999)

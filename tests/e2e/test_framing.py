@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from tests.conftest import SERVER_COMMAND, TEST_KEY, Emulator
+
+from tests.support.emulator import Emulator
+from tests.support.lsp import SERVER_COMMAND, TEST_KEY
 
 BOUND_S = 30
 

@@ -13,14 +13,11 @@ from typing import Any
 
 import pytest
 from lsprotocol import types as t
-from tests.conftest import (
-    Emulator,
-    GrokClient,
-    StartClient,
-    open_document,
-    server_stats,
-)
-from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+
+from tests.conftest import StartClient
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import GrokClient, open_document, server_stats
 
 
 def completion(**options: Any) -> dict[str, Any]:
@@ -52,7 +49,7 @@ async def served(client: GrokClient) -> dict[str, Any]:
 async def test_a_just_opened_document_sends_nothing_automatically(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL)
     assert await ask(client, uri, t.Position(1, 23), automatic=True) == []
@@ -68,7 +65,7 @@ async def test_a_just_opened_document_sends_nothing_automatically(
 async def test_the_per_minute_cap_holds_automatic_requests_only(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(settings=completion(maxRequestsPerMinute=2))
     uri = open_document(client, PARTIAL)
     answers = []
@@ -85,7 +82,7 @@ async def test_the_per_minute_cap_holds_automatic_requests_only(
 async def test_automatic_requests_wait_for_the_per_second_rate_instead_of_being_dropped(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(settings={"rateLimitPerMinute": 60, **completion()})  # 1 a second
     uri = open_document(client, PARTIAL)
     started = time.perf_counter()
@@ -103,7 +100,7 @@ async def test_automatic_requests_wait_for_the_per_second_rate_instead_of_being_
 async def test_the_daily_spend_ceiling_pauses_automatic_requests_with_one_message(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     settings = completion(dailySpendLimitUsd=1e-9)
     client = await start_client(settings=settings)
     uri = open_document(client, PARTIAL)
@@ -132,7 +129,7 @@ async def test_the_daily_spend_ceiling_pauses_automatic_requests_with_one_messag
 async def test_raising_the_ceiling_resumes_automatic_requests(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(settings=completion(dailySpendLimitUsd=1e-9))
     uri = open_document(client, PARTIAL)
     assert await ask(client, uri, retype(client, uri, 2), automatic=True) == [EXPECTED]
@@ -148,7 +145,7 @@ async def test_a_model_without_a_known_price_is_named_once_when_a_ceiling_is_set
 ) -> None:
     """Early-stopped streams never get their usage: without a price the ceiling cannot count
     them, which the user is told once; with `grok.prices` for the model they count again."""
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.configure(overshoot_lines=4)  # the model writes on; the server stops the stream
     client = await start_client(settings=completion(dailySpendLimitUsd=1e-9))
     uri = open_document(client, PARTIAL)

@@ -12,11 +12,9 @@ from typing import Any
 
 import pytest
 from lsprotocol import types as t
-from tests.conftest import GrokClient, StartClient, open_document, server_stats
-from tests.e2e.test_bad_input import change
-from tests.e2e.test_inline import PARTIAL, inline_params, inserted
 
-from hostile import (
+from tests.conftest import StartClient
+from tests.support.hostile import (
     SSE_HEAD,
     HostileUpstream,
     Reply,
@@ -28,7 +26,9 @@ from hostile import (
     json_reply,
     raw_reply,
 )
-from soak import peak_rss_kb
+from tests.support.inline import PARTIAL, inline_params, inserted
+from tests.support.lsp import GrokClient, change, open_document, server_stats
+from tests.support.procfs import peak_rss_kib
 
 # Whatever the upstream does, the answer comes well within this (a test bound, not a speed
 # claim: the deadlines below are 1.5 s).
@@ -58,7 +58,7 @@ async def the_message(client: GrokClient) -> str:
 def peak_rss_mb(client: GrokClient) -> float:
     """The server process's peak resident memory (VmHWM), in MB."""
     assert client._server is not None
-    return peak_rss_kb(client._server.pid) / 1024
+    return peak_rss_kib(client._server.pid) / 1024
 
 
 # -- 7: a deadline for the whole answer -------------------------------------------------------

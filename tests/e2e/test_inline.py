@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
-import httpx
 import pytest
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcRequestCancelled
-from pytest_lsp import LanguageClient
-from tests.conftest import (
-    OVER_BOTH_APIS,
-    Emulator,
-    StartClient,
-    helix_capabilities,
-    open_document,
-    send_request,
-    server_stats,
-)
 
-ORACLE = (
-    "def greet(name: str) -> str:\n"
-    "    return f'Hello, {name}! Welcome to grok-lsp.'\n"
-    "\n"
-    "\n"
-    "def farewell(name: str) -> str:\n"
-    "    return f'Goodbye, {name}.'\n"
-)
-PARTIAL = "def greet(name: str) -> str:\n    return f'Hello, {na"
-EXPECTED = "me}! Welcome to grok-lsp.'"
+from tests.conftest import OVER_BOTH_APIS, StartClient
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import open_document, send_request, server_stats
+from tests.support.profiles import helix_capabilities
+
 FAREWELL = "def farewell(name: str) -> str:\n    return f'Good"
 # What only one API's body carries: how a stream asks for usage, and how the cache is routed.
 ONLY_IN: dict[str, dict[str, object]] = {
@@ -40,35 +24,6 @@ ONLY_IN: dict[str, dict[str, object]] = {
 pytestmark = OVER_BOTH_APIS
 
 
-def set_oracle(emulator: Emulator, *texts: str) -> None:
-    httpx.post(f"{emulator.admin}/oracle", json={"texts": list(texts)}).raise_for_status()
-
-
-def inline_params(
-    uri: str, line: int, character: int, automatic: bool = False
-) -> t.InlineCompletionParams:
-    kind = (
-        t.InlineCompletionTriggerKind.Automatic
-        if automatic
-        else t.InlineCompletionTriggerKind.Invoked
-    )
-    return t.InlineCompletionParams(
-        context=t.InlineCompletionContext(trigger_kind=kind),
-        text_document=t.TextDocumentIdentifier(uri=uri),
-        position=t.Position(line=line, character=character),
-    )
-
-
-def inserted(
-    result: t.InlineCompletionList | Sequence[t.InlineCompletionItem] | None,
-) -> list[str]:
-    items = result.items if isinstance(result, t.InlineCompletionList) else result or []
-    return [
-        item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
-        for item in items
-    ]
-
-
 async def test_advertises_inline_completion(start_client: StartClient) -> None:
     client = await start_client()
     assert client.server_capabilities.inline_completion_provider is not None
@@ -77,7 +32,7 @@ async def test_advertises_inline_completion(start_client: StartClient) -> None:
 async def test_inline_completion_in_a_vscode_like_client(
     start_client: StartClient, emulator: Emulator, api: str
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL)
     result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
@@ -101,7 +56,7 @@ async def test_inline_completion_in_a_vscode_like_client(
 async def test_the_service_tier_is_sent_only_when_set(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     for tier in (None, "priority"):
         client = await start_client(settings={"serviceTier": tier} if tier else {})
         uri = open_document(client, PARTIAL)
@@ -113,7 +68,7 @@ async def test_the_service_tier_is_sent_only_when_set(
 async def test_completion_items_without_inline_support(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(capabilities=helix_capabilities())
     assert client.server_capabilities.position_encoding == t.PositionEncodingKind.Utf8
     uri = open_document(client, PARTIAL)
@@ -137,7 +92,7 @@ async def test_completion_items_without_inline_support(
 async def test_cancel_closes_the_upstream_stream(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.configure(ttft_ms=0, tokens_per_second=4)
     client = await start_client()
     uri = open_document(client, PARTIAL)
@@ -159,7 +114,7 @@ async def test_single_line_returns_before_the_stream_ends(
     start_client: StartClient, emulator: Emulator
 ) -> None:
     # The oracle continues past the cursor's line; a single-line suggestion must not wait.
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.configure(ttft_ms=0, tokens_per_second=40, overshoot_lines=4)
     client = await start_client()
     uri = open_document(client, PARTIAL)
@@ -181,7 +136,7 @@ async def _until(check: object, seconds: float = 5.0) -> None:
 async def test_newer_request_supersedes_older(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.configure(ttft_ms=0, tokens_per_second=4)
     client = await start_client()
     uri = open_document(client, PARTIAL)
@@ -202,7 +157,3 @@ async def test_newer_request_supersedes_older(
     assert inserted(second) == ["bye, {name}.'"]
     # The old stream no longer fits the text: closed at once, not after the grace period.
     assert emulator.stats()["streams_aborted"] == 1
-
-
-def client_messages(client: LanguageClient) -> list[str]:
-    return [message.message for message in client.messages]

@@ -13,11 +13,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lsprotocol import types as t
-from tests.conftest import OVER_BOTH_APIS, Emulator, GrokClient, StartClient, open_document
-from tests.e2e.test_actions import F401, SOURCE, actions_at, apply, titled
-from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
 
-from soak import SETTINGS, established, rss_kb, run_scenario, runtime, tcp_connections
+from bench.soak import SETTINGS, run_scenario, runtime
+from tests.conftest import OVER_BOTH_APIS, StartClient
+from tests.support.actions import F401, SOURCE, actions_at, apply, titled
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import GrokClient, open_document
+from tests.support.procfs import established, rss_kib, tcp_connections
 
 TASK_SLACK = 2  # a background re-warm of the connection may still be finishing
 CONNECTIONS_BOUND = 2  # the warm pooled connection, plus one being re-opened
@@ -96,7 +99,7 @@ FAULTS: list[tuple[str, dict[str, Any], bool]] = [
 async def test_no_fault_leaves_a_task_a_stream_or_a_connection_behind(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(
         settings={"completion": {"debounceMs": 0, "timeoutMs": 500}},
     )
@@ -188,6 +191,6 @@ async def test_a_busy_editor_leaves_nothing_behind(
     assert result.final.futures == 0  # pygls kept one per keystroke before the fix
     # Idle pooled connections stay open for reuse, at most the pool's keep-alive limit (8).
     assert result.final.connections <= 8
-    assert rss_kb(pid) - result.baseline.rss_kb < RSS_GROWTH_BOUND_KB
+    assert rss_kib(pid) - result.baseline.rss_kb < RSS_GROWTH_BOUND_KB
     served = await runtime(client)
     assert served["documents"] == 20

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from tests.conftest import Emulator, StartClient, open_document, server_stats
-from tests.e2e.test_actions import F401, SOURCE, actions_at, apply, titled
-from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+from tests.conftest import StartClient
+from tests.support.actions import F401, SOURCE, actions_at, apply, titled
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import open_document, server_stats
 
 UNPRICED = "no price is known for the model `grok-lsp-emulator`"
 
@@ -18,7 +20,7 @@ async def test_completions_and_code_actions_pass_a_strict_chat_template(
     start_client: StartClient, emulator: Emulator
 ) -> None:
     """Gemma 3's template refuses two user turns in a row; the prompt sends one."""
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.configure(strict_roles=True)
     client = await start_client()
     uri = open_document(client, PARTIAL)
@@ -38,7 +40,7 @@ async def test_an_interrupted_stream_is_not_shown_as_a_suggestion(
     start_client: StartClient, emulator: Emulator
 ) -> None:
     """`[DONE]` without a finish_reason: the fragment is dropped and the user is told why."""
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.fault("interrupted", after_tokens=1)
     client = await start_client()
     uri = open_document(client, PARTIAL)
@@ -72,7 +74,7 @@ async def test_without_usage_the_server_estimates_prompt_cache_and_output(
 ) -> None:
     """A server that sends no usage (llama.cpp): tokens are estimated, never left at 0; the
     cached part follows what the server last reported for the same conversation."""
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL)
     result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))

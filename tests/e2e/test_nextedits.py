@@ -9,16 +9,11 @@ from typing import Any
 import pytest
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcRequestCancelled
-from tests.conftest import (
-    Emulator,
-    GrokClient,
-    StartClient,
-    open_document,
-    plain_request,
-    send_request,
-    server_stats,
-)
-from tests.e2e.test_inline import inline_params
+
+from tests.conftest import StartClient
+from tests.support.emulator import Emulator
+from tests.support.inline import inline_params
+from tests.support.lsp import GrokClient, open_document, plain_request, send_request, server_stats
 
 REQUEST = "textDocument/copilotInlineEdit"
 RENAMED = "def total(items):\n    return sum(items)\n\n\nprint(total([1, 2]))\ncount = total([3])\n"

@@ -6,119 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from tests.conftest import (
-    Emulator,
-    GrokClient,
-    StartClient,
-    everything_said,
-    open_document,
-)
-from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
+
+from tests.conftest import StartClient
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import GrokClient, everything_said, open_document
+from tests.support.proxy import ForwardProxy, closed_port
+
+pytestmark = pytest.mark.usefixtures("no_inherited_proxy")
 
 CHAT = "POST /v1/chat/completions"
 PROXY_USER = "proxyuser"
 PROXY_SECRET = "pr0xy-s3cret-4711"
-
-
-class ForwardProxy:
-    """A plain-HTTP forward proxy on loopback. Each absolute-form request goes to its origin on
-    a connection of its own (`Connection: close` both ways, so every request is seen here), and
-    is recorded as "METHOD /path" with the Proxy-Authorization and Authorization it carried.
-    `origin` ("host", port): where every request goes instead (a test's host names are not
-    resolved)."""
-
-    def __init__(self, port: int = 0, origin: tuple[str, int] | None = None) -> None:
-        self.port = port
-        self.origin = origin
-        self.forwarded: list[str] = []
-        self.authorizations: list[str] = []
-        self.api_authorizations: list[str] = []
-        self._server: asyncio.Server | None = None
-
-    def url(self, userinfo: str = "") -> str:
-        return f"http://{userinfo}127.0.0.1:{self.port}"
-
-    async def start(self) -> ForwardProxy:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def __aenter__(self) -> ForwardProxy:
-        return await self.start()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def _serve(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
-        try:
-            head = await client.readuntil(b"\r\n\r\n")
-        except (asyncio.IncompleteReadError, ConnectionError):
-            to_client.close()
-            return
-        request_line, *lines = head.decode("latin-1").split("\r\n")[:-2]
-        method, target, version = request_line.split(" ")
-        url = urlsplit(target)
-        self.forwarded.append(f"{method} {url.path}")
-        for header, found in (
-            ("proxy-authorization:", self.authorizations),
-            ("authorization:", self.api_authorizations),
-        ):
-            found += [
-                line.split(":", 1)[1].strip() for line in lines if line.lower().startswith(header)
-            ]
-        kept = [line for line in lines if not line.lower().startswith(("proxy-", "connection:"))]
-        host, port = self.origin or (url.hostname, url.port)
-        origin, to_origin = await asyncio.open_connection(host, port)
-        path = url.path + (f"?{url.query}" if url.query else "")
-        to_origin.write(
-            "\r\n".join([f"{method} {path} {version}", *kept, "Connection: close", "", ""]).encode(
-                "latin-1"
-            )
-        )
-        pipes = [
-            asyncio.ensure_future(_pipe(client, to_origin)),
-            asyncio.ensure_future(_pipe(origin, to_client)),
-        ]
-        await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
-        for pipe in pipes:
-            pipe.cancel()
-        to_client.close()
-        to_origin.close()
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(ConnectionError):
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (until a test starts the proxy there)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@pytest.fixture(autouse=True)
-def no_inherited_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The server inherits this process's environment: only the test's proxy settings count
-    (a lower-case `no_proxy` from CI would override the test's NO_PROXY)."""
-    for scheme in ("http", "https", "all", "no"):
-        monkeypatch.delenv(f"{scheme}_proxy", raising=False)
-        monkeypatch.delenv(f"{scheme.upper()}_PROXY", raising=False)
 
 
 async def ask(client: GrokClient, uri: str) -> list[str]:
@@ -128,7 +31,7 @@ async def ask(client: GrokClient, uri: str) -> list[str]:
 async def test_a_completion_goes_through_the_proxy(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     async with ForwardProxy() as proxy:
         client = await start_client(env=dict(HTTP_PROXY=proxy.url()))
         uri = open_document(client, PARTIAL)
@@ -142,7 +45,7 @@ async def test_a_completion_goes_through_the_proxy(
 async def test_no_proxy_covering_the_api_host_bypasses_the_proxy(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     async with ForwardProxy() as proxy:
         host = urlsplit(emulator.base_url).hostname
         assert host is not None
@@ -156,7 +59,7 @@ async def test_no_proxy_covering_the_api_host_bypasses_the_proxy(
 async def test_a_proxy_that_is_down_is_named_once_and_the_next_request_after_it_works(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     proxy = ForwardProxy(closed_port())
     client = await start_client(env=dict(HTTP_PROXY=proxy.url(f"{PROXY_USER}:{PROXY_SECRET}@")))
     uri = open_document(client, PARTIAL)
@@ -177,7 +80,7 @@ async def test_a_proxy_that_is_down_is_named_once_and_the_next_request_after_it_
 async def test_proxy_credentials_are_in_no_log_line_message_or_stats(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     log_file = tmp_path / "grok.log"
     proxy = ForwardProxy(closed_port())
     client = await start_client(
@@ -199,7 +102,7 @@ async def test_proxy_credentials_are_in_no_log_line_message_or_stats(
 async def test_a_proxy_setting_httpx_cannot_use_is_one_clear_message(
     start_client: StartClient, emulator: Emulator, proxy: str
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(env=dict(HTTP_PROXY=proxy))
     uri = open_document(client, PARTIAL)
     assert await ask(client, uri) == []

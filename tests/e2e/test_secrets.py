@@ -12,23 +12,21 @@ from urllib.parse import urlsplit
 import certifi
 import pytest
 from lsprotocol import types as t
-from tests.conftest import (
-    TEST_KEY,
-    Emulator,
-    GrokClient,
-    StartClient,
-    everything_said,
-    open_document,
-)
-from tests.e2e.test_actions import F401, actions_at, apply, titled
-from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted, set_oracle
-from tests.e2e.test_proxy import ForwardProxy, no_inherited_proxy  # noqa: F401 (a fixture)
 
 from grok_lsp.redaction import PLACEHOLDER, restore_secrets, scrub
 from grok_lsp.server import GrokServer
 from grok_lsp.settings import Settings
+from tests.conftest import StartClient
+from tests.support.actions import F401, actions_at, apply, titled
+from tests.support.emulator import Emulator
+from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
+from tests.support.lsp import TEST_KEY, GrokClient, everything_said, open_document
+from tests.support.proxy import ForwardProxy
+from tests.support.secrets import MARKER
 
-MARKER = "only_in_the_excluded_file_4711"
+# The server inherits this process's proxy settings; only the test's may count.
+pytestmark = pytest.mark.usefixtures("no_inherited_proxy")
+
 EXCLUDED = [
     "file:///work/.env",
     "file:///work/config/.env.local",
@@ -38,16 +36,11 @@ EXCLUDED = [
 ]
 
 
-def prompt_of(emulator: Emulator) -> str:
-    request = emulator.stats()["last_request"]
-    return "".join(message["content"] for message in request["body"]["messages"])
-
-
 @pytest.mark.parametrize("uri", EXCLUDED, ids=lambda uri: uri.rsplit("/", 1)[1])
 async def test_an_excluded_file_is_never_sent(
     start_client: StartClient, emulator: Emulator, uri: str
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client()
     text = f"{MARKER} = 1\n" + PARTIAL
     open_document(client, text, uri=uri)
@@ -69,7 +62,7 @@ async def test_an_excluded_file_is_never_sent(
     other = open_document(client, PARTIAL, uri="file:///work/demo.py")
     result = await client.text_document_inline_completion_async(inline_params(other, 1, 23))
     assert inserted(result) == [EXPECTED]
-    assert MARKER not in prompt_of(emulator)
+    assert MARKER not in emulator.prompt()
 
 
 CREDENTIALS = {
@@ -106,16 +99,16 @@ async def test_credentials_in_a_file_are_replaced_in_every_prompt(
     client = await start_client()
     uri = open_document(client, WITH_CREDENTIALS)
     await client.text_document_inline_completion_async(inline_params(uri, 15, 19))
-    prompts = [prompt_of(emulator)]
+    prompts = [emulator.prompt()]
     fix = titled(await actions_at(client, uri, F401), "Grok: fix")
     await client.code_action_resolve_async(fix)
-    prompts.append(prompt_of(emulator))
+    prompts.append(emulator.prompt())
     explain = titled(await actions_at(client, uri, F401), "Grok: explain")
     assert explain.command is not None
     await client.workspace_execute_command_async(
         t.ExecuteCommandParams(explain.command.command, explain.command.arguments)
     )
-    prompts.append(prompt_of(emulator))
+    prompts.append(emulator.prompt())
     for prompt in prompts:
         for name, secret in CREDENTIALS.items():
             assert secret not in prompt, name
@@ -170,7 +163,7 @@ async def start_logging(
 async def test_the_api_key_is_in_no_log_line_message_or_stats(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client, log_file = await start_logging(start_client, tmp_path, INIT_KEY, level="DEBUG")
     uri = open_document(client, PARTIAL)
     assert inserted(
@@ -227,7 +220,7 @@ def test_tls_is_verified_by_default_and_a_ca_bundle_is_accepted(tmp_path: Path) 
 async def test_a_ca_bundle_setting_is_accepted_end_to_end(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client = await start_client(
         settings={"completion": {"debounceMs": 0}, "caBundle": certifi.where()},
     )
@@ -241,7 +234,7 @@ async def test_a_ca_bundle_setting_is_accepted_end_to_end(
 async def test_a_missing_ca_bundle_is_one_clear_message(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     missing = str(tmp_path / "no-such-ca.pem")
     client: GrokClient = await start_client(
         settings={"completion": {"debounceMs": 0}, "caBundle": missing}
@@ -277,7 +270,7 @@ async def test_a_key_pasted_into_another_setting_is_masked_in_the_message(
 async def test_a_previous_key_echoed_after_the_key_changed_is_masked(
     start_client: StartClient, emulator: Emulator, tmp_path: Path
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     client, log_file = await start_logging(start_client, tmp_path, OLD_KEY)
     uri = open_document(client, PARTIAL)
     assert inserted(
@@ -297,13 +290,12 @@ async def test_a_previous_key_echoed_after_the_key_changed_is_masked(
         assert OLD_KEY not in text, where
 
 
-@pytest.mark.usefixtures("no_inherited_proxy")
 async def test_a_plain_http_base_url_to_another_host_never_carries_the_key(
     start_client: StartClient, emulator: Emulator
 ) -> None:
     """Through a loopback proxy (the host's name is never resolved): the request goes out,
     without the key, and one message names the setting."""
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     port = urlsplit(emulator.base_url).port
     assert port is not None
     async with ForwardProxy(origin=("127.0.0.1", port)) as proxy:
@@ -325,7 +317,7 @@ async def test_a_plain_http_base_url_to_another_host_never_carries_the_key(
 async def test_a_plain_http_base_url_to_loopback_carries_the_key(
     start_client: StartClient, emulator: Emulator
 ) -> None:
-    set_oracle(emulator, ORACLE)
+    emulator.set_oracle(ORACLE)
     emulator.configure(requireApiKey=TEST_KEY)
     client = await start_client()
     uri = open_document(client, PARTIAL)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 from lsprotocol import types as t
-from tests.conftest import Emulator, StartClient, open_document
-from tests.e2e.test_inline import inline_params
-from tests.e2e.test_secrets import prompt_of
 
 from grok_lsp.postprocess import CURSOR_MARKER
 from grok_lsp.redaction import PLACEHOLDER
+from tests.conftest import StartClient
+from tests.support.emulator import Emulator
+from tests.support.inline import inline_params
+from tests.support.lsp import open_document
 
 
 def fragments(secret: str, size: int = 8) -> set[str]:
@@ -50,7 +51,7 @@ async def test_a_cursor_inside_a_key_splits_nothing_and_stays(
     line = f'client = Client("{secret}")'
     column = line.index(secret) + len(secret) // 2
     await complete_at(start_client, f"import os\n{line}\nprint(client)\n", 1, column)
-    prompt = prompt_of(emulator)
+    prompt = emulator.prompt()
     assert leaked(secret, prompt) == []
     assert tail_of(emulator).count(CURSOR_MARKER) == 1
     assert f'Client("{PLACEHOLDER}{CURSOR_MARKER}")' in prompt
@@ -69,7 +70,7 @@ async def test_a_cursor_inside_an_assigned_secret_keeps_its_marker(
 ) -> None:
     column = line.index(secret) + 4
     await complete_at(start_client, f"import os\n{line}\nprint(1)\n", 1, column)
-    prompt = prompt_of(emulator)
+    prompt = emulator.prompt()
     assert secret[:4] not in prompt.split("<cursor_region", 1)[1] and secret[4:] not in prompt
     assert tail_of(emulator).count(CURSOR_MARKER) == 1
     assert PLACEHOLDER + CURSOR_MARKER in prompt
@@ -137,7 +138,7 @@ async def test_every_kind_of_credential_is_masked(
     uri = open_document(client, WITH_VERBATIM)
     last = WITH_VERBATIM.count("\n") - 1
     await client.text_document_inline_completion_async(inline_params(uri, last, 10))
-    prompt = prompt_of(emulator)
+    prompt = emulator.prompt()
     for name, secret in VERBATIM.items():
         assert leaked(secret, prompt) == [], name
     assert "def main():" in prompt and "AccountName=demo" in prompt  # the rest is there
@@ -160,7 +161,7 @@ async def test_a_token_at_the_snapshots_cut_is_not_half_sent(
     )
     uri = open_document(client, text)
     await client.text_document_inline_completion_async(inline_params(uri, 1, 5))
-    prompt = prompt_of(emulator)
+    prompt = emulator.prompt()
     assert "value_000" in prompt  # the snapshot was sent, cut
     assert leaked(TOKEN, prompt) == []
 
@@ -180,7 +181,7 @@ async def test_a_minified_one_line_file_sends_a_prompt_within_its_budget(
     middle = len(text) // 2
     await client.text_document_inline_completion_async(inline_params(uri, 0, middle))
     budget_chars = 16000 * 3  # the default prompt.budgetTokens
-    assert len(prompt_of(emulator)) < budget_chars
+    assert len(emulator.prompt()) < budget_chars
     assert CURSOR_MARKER in tail_of(emulator)
     edit = t.TextDocumentContentChangePartial(
         t.Range(t.Position(0, middle), t.Position(0, middle)), "var y=2;"
@@ -189,6 +190,6 @@ async def test_a_minified_one_line_file_sends_a_prompt_within_its_budget(
         t.DidChangeTextDocumentParams(t.VersionedTextDocumentIdentifier(2, uri), [edit])
     )
     await client.text_document_inline_completion_async(inline_params(uri, 0, middle + 8))
-    prompt = prompt_of(emulator)
+    prompt = emulator.prompt()
     assert "var y=2;" + CURSOR_MARKER in prompt and "<edits_since_snapshot>" in prompt
     assert len(prompt) < budget_chars

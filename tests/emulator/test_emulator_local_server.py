@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.emulator.test_emulator_faults import HEADERS, REQUEST, data_lines, inject
 
 from grok_lsp.emulator.local_server import ROLES_MESSAGE
+from tests.support.emulator_http import HEADERS, REQUEST, data_lines, inject
 
 SYSTEM = {"role": "system", "content": "be brief"}
 USER = {"role": "user", "content": "hello"}

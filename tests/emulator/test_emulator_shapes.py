@@ -6,9 +6,9 @@ import json
 
 import httpx
 import pytest
-from tests.emulator.test_emulator_faults import chat
 
 from grok_lsp.emulator.shapes import EDIT_SHAPES, INLINE_SHAPES, choose
+from tests.support.emulator_http import chat
 
 EDIT = (
     '<edit_target path="a.py" start_line="1" end_line="2">\nimport os\nimport sys\n</edit_target>\n'

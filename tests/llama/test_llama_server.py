@@ -18,12 +18,13 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import StartClient, open_document, server_stats
-from tests.e2e.test_actions import F401, SOURCE, actions_at, titled
-from tests.e2e.test_inline import inline_params, inserted
 
 from grok_lsp.provider.client import ChatRequest, ProviderClient
 from grok_lsp.provider.errors import StreamInterruptedError
+from tests.conftest import StartClient
+from tests.support.actions import F401, SOURCE, actions_at, titled
+from tests.support.inline import inline_params, inserted
+from tests.support.lsp import open_document, server_stats
 
 HERE = Path(__file__).parent
 MODEL = "gemma-3-270m"

@@ -6,10 +6,10 @@ import json
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.unit.test_sse import FIXTURE_NAMES, fixture_lines
 
 from grok_lsp.estimate import CHARS_PER_TOKEN, Exchange, UsageEstimator, tokens
 from grok_lsp.provider.usage import Usage
+from tests.support.streams import FIXTURE_NAMES, fixture_lines
 
 
 def test_chars_per_token_matches_the_recorded_streams() -> None:

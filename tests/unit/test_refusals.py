@@ -6,7 +6,11 @@ import json
 
 import httpx
 import pytest
-from tests.unit.test_provider_client import (
+
+from grok_lsp.provider.client import ProviderClient
+from grok_lsp.provider.errors import BadRequestError
+from grok_lsp.provider.refusals import RefusedFields
+from tests.support.fake_api import (
     BASE,
     DONE,
     KEY,
@@ -19,10 +23,6 @@ from tests.unit.test_provider_client import (
     request,
     sse_response,
 )
-
-from grok_lsp.provider.client import ProviderClient
-from grok_lsp.provider.errors import BadRequestError
-from grok_lsp.provider.refusals import RefusedFields
 
 BODY = {
     "model": "m",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replay_nextedit import hunks
-from replay_script import edit_script
+from bench.replay.nextedit import hunks
+from bench.replay.script import edit_script
 
 _TEXT = st.lists(st.sampled_from(["def foo(x):\n", "    return x\n", "foo(1)\n", "\n", "y = 2\n"]))
 

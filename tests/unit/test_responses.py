@@ -10,7 +10,17 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.unit.test_provider_client import (
+
+from grok_lsp.provider.client import ProviderClient
+from grok_lsp.provider.errors import (
+    ContextTooLongError,
+    MalformedStreamError,
+    ServerError,
+    StreamInterruptedError,
+)
+from grok_lsp.provider.usage import Usage
+from grok_lsp.settings import Settings
+from tests.support.fake_api import (
     BASE,
     KEY,
     MESSAGES,
@@ -23,16 +33,6 @@ from tests.unit.test_provider_client import (
     request,
     sse_response,
 )
-
-from grok_lsp.provider.client import ProviderClient
-from grok_lsp.provider.errors import (
-    ContextTooLongError,
-    MalformedStreamError,
-    ServerError,
-    StreamInterruptedError,
-)
-from grok_lsp.provider.usage import Usage
-from grok_lsp.settings import Settings
 
 USAGE = {
     "input_tokens": 120,

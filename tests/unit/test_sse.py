@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from grok_lsp.provider.sse import MAX_LINE_CHARS, LineTooLongError, ServerSentEvent, SSEDecoder
-
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO.parent / "shared" / "fixtures" / "xai-streams"
-FIXTURE_NAMES = [
-    "grok-3-mini-text.jsonl",
-    "grok-3-mini-tool-call.jsonl",
-    "gateway-grok-4.1-fast-non-reasoning.jsonl",
-]
-
-
-def fixture_lines(name: str) -> list[str]:
-    path = FIXTURES / name
-    if not path.is_file():
-        pytest.skip(f"recorded xAI stream {path} not found (/work/shared, beside the repo)")
-    return path.read_text(encoding="utf-8").splitlines()
+from tests.support.streams import FIXTURE_NAMES, fixture_lines
 
 
 def wire(lines: list[str], eol: str = "\n") -> bytes:

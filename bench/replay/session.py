@@ -13,10 +13,10 @@ from lsprotocol import types as t
 from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 
+from bench.replay.results import SessionResult
+from bench.replay.script import Edit, Pace, Session, next_key
 from grok_lsp.emulator import EmulatorConfig
 from grok_lsp.settings import CompletionSettings
-from replay_report import SessionResult
-from replay_script import Edit, Pace, Session, next_key
 
 WORKSPACE = "file:///replay"
 PER_MINUTE_FIELD = "max_requests_per_minute"  # grok.completion.maxRequestsPerMinute

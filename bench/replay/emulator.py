@@ -1,19 +1,15 @@
 """The bench's side of the in-process emulator: what its prefix cache saw, request by request,
-and its admin routes."""
+and its counters added to a session's result."""
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import httpx
-
-from grok_lsp.emulator import BackgroundEmulator
+from bench.replay.results import SessionResult
 from grok_lsp.emulator.cache import PrefixCache
-from replay_report import SessionResult
 
 
 class Seen(NamedTuple):
@@ -40,30 +36,6 @@ def instrument_cache() -> None:
     # A marker on the function and a patched method: what instrumenting a class at run time is.
     lookup_and_store._replay = True  # type: ignore[attr-defined]
     PrefixCache.lookup_and_store = lookup_and_store  # type: ignore[method-assign]
-
-
-class EmulatorAdmin:
-    def __init__(self, background: BackgroundEmulator) -> None:
-        self.background = background
-        self.admin = background.root_url + "/emulator"
-        self.http = httpx.AsyncClient(timeout=10)
-
-    async def post(self, path: str, body: Any = None) -> Any:
-        response = await self.http.post(f"{self.admin}/{path}", json=body)
-        response.raise_for_status()
-        return response.json()
-
-    async def stats(self) -> dict[str, Any]:
-        response = await self.http.get(f"{self.admin}/stats")
-        response.raise_for_status()
-        return dict(response.json())
-
-    async def settle(self) -> None:
-        """Wait (up to 10 s) until no stream is in flight, so that every usage is counted."""
-        for _ in range(500):
-            if (await self.stats())["streams_in_flight"] <= 0:
-                return
-            await asyncio.sleep(0.02)
 
 
 def attribute(result: SessionResult, keys: list[tuple[float, str]], seen: list[Seen]) -> None:

@@ -2,7 +2,7 @@
 the session's actual next hunk, what a suggestion costs, and how much of its prompt is cached.
 
 Each session (`/work/shared/sessions/*.jsonl`, both languages) is opened as `before` in a real
-grok-lsp process and edited toward `after` with `replay_script.edit_script`'s edits, sent as
+grok-lsp process and edited toward `after` with `script.edit_script`'s edits, sent as
 range changes (typed text as one insertion: the server's history coalesces keystrokes into the
 same edit either way). After each hunk (the edits that the history coalesces into one, the way
 a person makes them), `textDocument/copilotInlineEdit` is asked at the hunk's end, and the edit
@@ -14,7 +14,7 @@ hunk is one of those patterns and that the pipeline delivers it minimal, in the 
 not how well Grok predicts. The cost uses the emulator's token counts at xAI's list prices;
 a real model's answer is the same region rewritten, plus its reasoning, which is not counted.
 
-    python bench/replay_nextedit.py [--max-hunks N] [--sessions PATH ...] [--no-report]
+    python -m bench.replay.nextedit [--max-hunks N] [--sessions PATH ...] [--no-report]
 """
 
 from __future__ import annotations
@@ -30,25 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import (
-    RESULTS,
-    SERVER_COMMAND,
-    LspProcess,
-    emit,
-    fmt,
-    initialize,
-    machine,
-    machine_line,
-    open_document,
-    position_of,
-    server_env,
-    table,
-    update_report,
-)
+from bench.common import RESULTS, emit, fmt, machine, machine_line, table, update_report
+from bench.rawlsp import LspProcess, open_document, position_of, start_server
+from bench.replay.emulator import SEEN, instrument_cache
+from bench.replay.script import Edit, edit_script, load_sessions
 from grok_lsp.edithistory import EditHistory, RecentEdit
 from grok_lsp.emulator import BackgroundEmulator, EmulatorConfig
-from replay_emulator import SEEN, instrument_cache
-from replay_script import Edit, edit_script, load_sessions
 
 SESSIONS = sorted(Path("/work/shared/sessions").glob("*.jsonl"))
 REQUEST = "textDocument/copilotInlineEdit"
@@ -161,13 +148,8 @@ async def run(paths: Sequence[Path], max_hunks: int | None) -> dict[str, Tally]:
                 "completion": {"maxRequestsPerMinute": 10000},
                 "nextEdit": {"debounceMs": 0},
             }
-            server = await LspProcess.start(
-                SERVER_COMMAND,
-                server_env(emulator.base_url, state),
-                configuration={"grok": settings},
-            )
+            server = await start_server(emulator.base_url, state, settings, "file:///replay")
             try:
-                await initialize(server, "file:///replay", settings)
                 for session in load_sessions(path):
                     steps = hunks(session.before, edit_script(session.before, session.after))
                     language = LANGUAGES.get(Path(session.path).suffix, "text")
@@ -225,7 +207,7 @@ def report(results: dict[str, Tally], info: dict[str, Any], seconds: float) -> s
         "cost / edit offered",
     ]
     return (
-        "Next-edit suggestions over both session files (`bench/replay_nextedit.py`), on the "
+        "Next-edit suggestions over both session files (`python -m bench.replay.nextedit`), on the "
         "emulator: after each hunk of a real commit, grok-lsp is asked for the next edit and "
         "the one it offers is compared with the commit's next hunk. The emulator predicts only "
         "three mechanical patterns (rename, new parameter, repeated change), so the match rate "
