@@ -11,18 +11,9 @@ from lsprotocol import types as t
 from tests.conftest import OVER_BOTH_APIS, StartClient
 from tests.support.emulator import Emulator
 from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
-from tests.support.lsp import GrokClient, open_document, server_stats
+from tests.support.lsp import insert, open_document, server_stats
 
 BODY = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(40))
-
-
-def change(client: GrokClient, uri: str, version: int, at: t.Position, text: str) -> None:
-    client.text_document_did_change(
-        t.DidChangeTextDocumentParams(
-            text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[t.TextDocumentContentChangePartial(range=t.Range(at, at), text=text)],
-        )
-    )
 
 
 @OVER_BOTH_APIS
@@ -42,7 +33,7 @@ async def test_typing_in_a_line_keeps_the_leading_layers_byte_identical(
         nonlocal version, column
         for piece in pieces:
             version += 1
-            change(client, uri, version, t.Position(line, column), piece)
+            insert(client, uri, version, t.Position(line, column), piece)
             column += len(piece)
             future = asyncio.run_coroutine_threadsafe(
                 client.text_document_inline_completion_async(inline_params(uri, line, column)), loop
@@ -64,11 +55,11 @@ async def test_a_far_edit_refreshes_the_snapshot_only_past_the_threshold(
     uri = open_document(client, BODY)
     await client.text_document_inline_completion_async(inline_params(uri, 21, 4))
     first = emulator.leading_layers()
-    change(client, uri, 2, t.Position(0, 0), "# small note\n")
+    insert(client, uri, 2, t.Position(0, 0), "# small note\n")
     await client.text_document_inline_completion_async(inline_params(uri, 22, 4))
     assert emulator.leading_layers() == first
     assert "# small note" in emulator.last_messages()[-1]["content"]
-    change(client, uri, 3, t.Position(0, 0), "#" * 300 + "\n")
+    insert(client, uri, 3, t.Position(0, 0), "#" * 300 + "\n")
     await client.text_document_inline_completion_async(inline_params(uri, 23, 4))
     assert emulator.leading_layers() != first
 
@@ -85,7 +76,7 @@ async def test_typing_what_was_suggested_costs_no_request(
     requests = emulator.stats()["requests"]
     for version, char in enumerate(EXPECTED[:5], start=2):
         column = 23 + version - 2
-        change(client, uri, version, t.Position(1, column), char)
+        insert(client, uri, version, t.Position(1, column), char)
         result = await client.text_document_inline_completion_async(
             inline_params(uri, 1, column + 1)
         )
@@ -118,7 +109,7 @@ async def test_accepting_a_suggestion_asks_for_the_next_at_once(
     uri = open_document(client, PARTIAL)
     invoked = inline_params(uri, 1, 23)
     assert inserted(await client.text_document_inline_completion_async(invoked)) == [EXPECTED]
-    change(client, uri, 2, t.Position(1, 23), EXPECTED + "\n")  # Tab, then Enter
+    insert(client, uri, 2, t.Position(1, 23), EXPECTED + "\n")  # Tab, then Enter
     automatic = inline_params(uri, 2, 0, automatic=True)
     # Within 15 s although the debounce is 30 s: an accepted suggestion skips it.
     await asyncio.wait_for(client.text_document_inline_completion_async(automatic), 15)
@@ -135,7 +126,7 @@ async def test_an_automatic_repeat_at_the_same_place_gets_the_same_suggestion(
     emulator.set_oracle(ORACLE)
     client = await start_client()
     uri = open_document(client, PARTIAL[:-1])
-    change(client, uri, 2, t.Position(1, 22), "a")  # typed, so automatic requests may go out
+    insert(client, uri, 2, t.Position(1, 22), "a")  # typed, so automatic requests may go out
     automatic = inline_params(uri, 1, 23, automatic=True)
     assert inserted(await client.text_document_inline_completion_async(automatic)) == [EXPECTED]
     assert inserted(await client.text_document_inline_completion_async(automatic)) == [EXPECTED]

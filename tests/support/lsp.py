@@ -158,6 +158,11 @@ def change(
     )
 
 
+def insert(client: LanguageClient, uri: str, version: int, at: t.Position, text: str) -> None:
+    """`didChange`: `text` typed at `at`."""
+    change(client, uri, version, at, at, text)
+
+
 async def send_request(
     client: LanguageClient, method: str, params: Any, msg_id: int | str | None = None
 ) -> Any:
