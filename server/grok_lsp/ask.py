@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 RETRIES = 2
 MAX_BACKOFF_S = 8.0
 REASONING_SHOWN = 80  # the latest characters of the reasoning, on one line
+# A client that never answers `window/workDoneProgress/create` must not hold the action up: it
+# goes on without progress after this long (VS Code and Neovim answer within milliseconds).
+PROGRESS_CREATE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +58,9 @@ class Progress:
     async def __aenter__(self) -> Progress:
         if self._token is not None:
             try:
-                await self._ls.work_done_progress.create_async(self._token)
-            except Exception as error:  # the client refused: go on without progress
+                async with asyncio.timeout(PROGRESS_CREATE_S):
+                    await self._ls.work_done_progress.create_async(self._token)
+            except Exception as error:  # refused, or never answered: go on without progress
                 log.info("progress not created: %s", error)
                 self._token = None
                 return self
