@@ -57,8 +57,7 @@ async def the_message(client: GrokClient) -> str:
 
 def peak_rss_mb(client: GrokClient) -> float:
     """The server process's peak resident memory (VmHWM), in MB."""
-    assert client._server is not None
-    return peak_rss_kib(client._server.pid) / 1024
+    return peak_rss_kib(client.server_process.pid) / 1024
 
 
 # -- 7: a deadline for the whole answer -------------------------------------------------------

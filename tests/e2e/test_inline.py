@@ -12,6 +12,7 @@ from tests.conftest import OVER_BOTH_APIS, StartClient
 from tests.support.emulator import Emulator
 from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
 from tests.support.lsp import open_document, send_request, server_stats
+from tests.support.polling import eventually
 from tests.support.profiles import helix_capabilities
 
 FAREWELL = "def farewell(name: str) -> str:\n    return f'Good"
@@ -101,11 +102,11 @@ async def test_cancel_closes_the_upstream_stream(
             client, t.TEXT_DOCUMENT_INLINE_COMPLETION, inline_params(uri, 1, 23), msg_id=4242
         )
     )
-    await _until(lambda: emulator.stats()["streams_in_flight"] == 1)
+    await eventually(lambda: emulator.stats()["streams_in_flight"] == 1, 5)
     client.cancel_request(t.CancelParams(id=4242))
     with pytest.raises(JsonRpcRequestCancelled):
         await asyncio.wait_for(request, 5)
-    await _until(lambda: emulator.stats()["streams_aborted"] == 1)
+    await eventually(lambda: emulator.stats()["streams_aborted"] == 1, 5)
     served = await server_stats(client)
     assert served["cancelled"] == 1 and served["streamsClosedEarly"] == 1
 
@@ -121,16 +122,7 @@ async def test_single_line_returns_before_the_stream_ends(
     result = await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
     assert inserted(result) == [EXPECTED]
     assert emulator.stats()["streams_completed"] == 0  # we did not wait for the end
-    await _until(lambda: emulator.stats()["streams_aborted"] == 1)  # and we closed it
-
-
-async def _until(check: object, seconds: float = 5.0) -> None:
-    assert callable(check)
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
+    await eventually(lambda: emulator.stats()["streams_aborted"] == 1, 5)  # and we closed it
 
 
 async def test_newer_request_supersedes_older(
@@ -143,7 +135,7 @@ async def test_newer_request_supersedes_older(
     first = asyncio.ensure_future(
         client.text_document_inline_completion_async(inline_params(uri, 1, 23))
     )
-    await _until(lambda: emulator.stats()["streams_in_flight"] == 1)
+    await eventually(lambda: emulator.stats()["streams_in_flight"] == 1, 5)
     emulator.configure(tokens_per_second=0)
     client.text_document_did_change(
         t.DidChangeTextDocumentParams(

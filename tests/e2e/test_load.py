@@ -8,7 +8,6 @@ emulator (its socket file descriptors matched against `/proc/<pid>/net/tcp`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,36 +19,17 @@ from tests.support.actions import F401, SOURCE, actions_at, apply, titled
 from tests.support.emulator import Emulator
 from tests.support.inline import EXPECTED, ORACLE, PARTIAL, inline_params, inserted
 from tests.support.lsp import GrokClient, open_document
+from tests.support.polling import eventually
 from tests.support.procfs import established, rss_kib, tcp_connections
 
 TASK_SLACK = 2  # a background re-warm of the connection may still be finishing
 CONNECTIONS_BOUND = 2  # the warm pooled connection, plus one being re-opened
 
 
-def server_pid(client: GrokClient) -> int:
-    process = client._server
-    assert process is not None
-    return process.pid
-
-
 def api_port(emulator: Emulator) -> int:
     port = urlsplit(emulator.base_url).port
     assert port is not None
     return port
-
-
-async def eventually(check: Callable[[], Any], seconds: float = 15.0) -> None:
-    """Poll an async or plain check until it is true; fail with its last value."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not reached in {seconds} s")
-        await asyncio.sleep(0.05)
 
 
 async def at_rest(client: GrokClient, emulator: Emulator, baseline_tasks: int) -> dict[str, int]:
@@ -103,7 +83,7 @@ async def test_no_fault_leaves_a_task_a_stream_or_a_connection_behind(
     client = await start_client(
         settings={"completion": {"debounceMs": 0, "timeoutMs": 500}},
     )
-    pid, port = server_pid(client), api_port(emulator)
+    pid, port = client.server_process.pid, api_port(emulator)
     uri = open_document(client, PARTIAL)
     assert inserted(
         await client.text_document_inline_completion_async(inline_params(uri, 1, 23))
@@ -164,7 +144,7 @@ async def test_a_code_action_gives_up_after_its_retry_budget_with_one_message(
     await asyncio.sleep(0.1)
     [message] = [m.message for m in client.messages]
     assert "(HTTP 503)" in message
-    pid = server_pid(client)
+    pid = client.server_process.pid
     assert established(pid, api_port(emulator)) <= CONNECTIONS_BOUND
 
 
@@ -178,7 +158,7 @@ async def test_a_busy_editor_leaves_nothing_behind(
     """bench/soak.py's scenario, shortly: 20 documents, ~50 keystrokes a second."""
     emulator.configure(ttft_ms=150, tokens_per_second=190)
     client = await start_client(settings=SETTINGS)
-    pid, port = server_pid(client), api_port(emulator)
+    pid, port = client.server_process.pid, api_port(emulator)
 
     async def upstream() -> int:
         return int((await asyncio.to_thread(emulator.stats))["streams_in_flight"])
