@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grok_lsp.emulator.shapes import EDIT_SHAPES, INLINE_SHAPES
-from tests.conftest import StartClient
+from tests.conftest import OVER_BOTH_APIS, StartClient
 from tests.support.actions import F401, SOURCE, actions_at, apply, titled
 from tests.support.emulator import Emulator
 from tests.support.inline import EXPECTED, ORACLE, inline_params, inserted
@@ -47,8 +47,9 @@ async def test_every_edit_answer_shape_applies_the_same_fix(
     assert not client.shown(verdicts=False)  # nothing to apologise for
 
 
+@OVER_BOTH_APIS
 async def test_structured_outputs_where_accepted_hold_a_realistic_model_to_the_json(
-    start_client: StartClient, emulator: Emulator
+    start_client: StartClient, emulator: Emulator, api: str
 ) -> None:
     emulator.configure(answer_shape="prose_json")  # what it would say without the schema
     client = await start_client()
@@ -56,16 +57,27 @@ async def test_structured_outputs_where_accepted_hold_a_realistic_model_to_the_j
     fix = titled(await actions_at(client, uri, F401), "Grok: fix")
     assert apply(SOURCE, (await client.code_action_resolve_async(fix)).edit) == FIXED
     body = emulator.stats()["last_request"]["body"]
-    schema = body["response_format"]["json_schema"]["schema"]
-    assert body["response_format"]["type"] == "json_schema"
+    # Chat's `response_format: {type, json_schema: {name, schema}}`; the Responses API's
+    # `text.format: {type, name, schema}`.
+    form = body["response_format"] if api == "chat" else body["text"]["format"]
+    schema = form["json_schema"]["schema"] if api == "chat" else form["schema"]
+    assert form["type"] == "json_schema"
     assert schema["required"] == ["replacement", "summary"]
+    assert ("text" in body) == (api == "responses") and ("response_format" in body) == (
+        api == "chat"
+    )
 
 
 @pytest.mark.parametrize(
-    ("field", "ask"), [("response_format", "fix"), ("stream_options", "completion")]
+    ("field", "ask", "api"),
+    [
+        ("response_format", "fix", "chat"),
+        ("text", "fix", "responses"),  # the Responses API's structured outputs
+        ("stream_options", "completion", "chat"),
+    ],
 )
 async def test_a_refused_field_is_dropped_remembered_and_never_sent_again(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path, field: str, ask: str
+    start_client: StartClient, emulator: Emulator, tmp_path: Path, field: str, ask: str, api: str
 ) -> None:
     emulator.set_oracle(ORACLE)
     emulator.configure(refused_fields=[field])
