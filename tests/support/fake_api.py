@@ -100,6 +100,21 @@ def sse_response(body: Body, status: int = 200) -> httpx.Response:
     return httpx.Response(status, headers={"content-type": "text/event-stream"}, stream=body)
 
 
+def answered(text: str = "x") -> httpx.Response:
+    """A whole streamed answer: `text` in one chunk that finishes, then `[DONE]`."""
+    return sse_response(Body([event(chunk(text, finish="stop")), DONE]))
+
+
+def fake_client(
+    handler: Handler, api_key: str | None = KEY, base: str = BASE, **options: Any
+) -> ProviderClient:
+    """A ProviderClient whose requests `handler` answers (a `FakeAPI`, say); `options` are
+    ProviderClient's own (`api`, `refused`, ...)."""
+    return ProviderClient(
+        base, api_key, timeout=TIMEOUT, transport=httpx.MockTransport(handler), **options
+    )
+
+
 def request(model: str = "grok-code-fast-1", **kwargs: Any) -> ChatRequest:
     return ChatRequest(model=model, messages=MESSAGES, max_tokens=64, **kwargs)
 

@@ -37,9 +37,11 @@ from tests.support.fake_api import (
     Body,
     FakeAPI,
     Handler,
+    answered,
     chunk,
     collect,
     event,
+    fake_client,
     request,
     sse_response,
 )
@@ -51,9 +53,7 @@ async def make_client() -> AsyncIterator[Callable[..., ProviderClient]]:
     clients: list[ProviderClient] = []
 
     def make(handler: Handler, api_key: str | None = KEY, base: str = BASE) -> ProviderClient:
-        client = ProviderClient(
-            base, api_key, timeout=TIMEOUT, transport=httpx.MockTransport(handler)
-        )
+        client = fake_client(handler, api_key, base)
         clients.append(client)
         return client
 
@@ -66,7 +66,7 @@ async def make_client() -> AsyncIterator[Callable[..., ProviderClient]]:
 
 
 async def test_request_body_and_headers(make_client: Callable[..., ProviderClient]) -> None:
-    api = FakeAPI(sse_response(Body([event(chunk("x", finish="stop")), DONE])))
+    api = FakeAPI(answered())
     client = make_client(api, api_key=f"  {KEY}\n")  # pasted with whitespace: stripped
     req = request(temperature=0.2, reasoning_effort="low", conv_id="ws-3f2a/file-9c1e")
     await collect(client, req)
@@ -89,7 +89,7 @@ async def test_request_body_and_headers(make_client: Callable[..., ProviderClien
 
 
 async def test_minimal_request(make_client: Callable[..., ProviderClient]) -> None:
-    api = FakeAPI(sse_response(Body([event(chunk("x", finish="stop")), DONE])))
+    api = FakeAPI(answered())
     await collect(make_client(api, api_key=None, base=BASE + "/"), request())
     sent = api.requests[0]
     assert str(sent.url) == f"{BASE}/chat/completions"
@@ -124,7 +124,7 @@ async def test_reasoning_effort_only_where_accepted(
     make_client: Callable[..., ProviderClient], model: str, accepted: bool
 ) -> None:
     assert accepts_reasoning_effort(model) is accepted
-    api = FakeAPI(sse_response(Body([event(chunk("x", finish="stop")), DONE])))
+    api = FakeAPI(answered())
     await collect(make_client(api), request(model, reasoning_effort="none"))
     body = json.loads(api.requests[0].content)
     assert ("reasoning_effort" in body) is accepted
@@ -429,7 +429,7 @@ async def test_key_never_logged(
     caplog.set_level(logging.DEBUG)
     echo = json.dumps({"error": f"Incorrect API key provided: {KEY}"}).encode()
     api = FakeAPI(
-        sse_response(Body([event(chunk("a", finish="stop")), DONE])),
+        answered("a"),
         httpx.Response(400, content=echo),
         httpx.ConnectError(f"refused {KEY}"),
         sse_response(Body([event({"error": f"key {KEY} revoked"})])),

@@ -12,16 +12,11 @@ from grok_lsp.provider.errors import BadRequestError
 from grok_lsp.provider.refusals import RefusedFields
 from tests.support.fake_api import (
     BASE,
-    DONE,
-    KEY,
-    TIMEOUT,
-    Body,
     FakeAPI,
-    chunk,
+    answered,
     collect,
-    event,
+    fake_client,
     request,
-    sse_response,
 )
 
 BODY = {
@@ -69,22 +64,16 @@ def refusal(field: str) -> httpx.Response:
     )
 
 
-def answer() -> httpx.Response:
-    return sse_response(Body([event(chunk("x", finish="stop")), DONE]))
-
-
 def sent(api: FakeAPI, index: int) -> set[str]:
     return set(json.loads(api.requests[index].content))
 
 
 def client(api: FakeAPI, refused: RefusedFields, base: str = BASE) -> ProviderClient:
-    return ProviderClient(
-        base, KEY, timeout=TIMEOUT, transport=httpx.MockTransport(api), refused=refused
-    )
+    return fake_client(api, base=base, refused=refused)
 
 
 async def test_dropped_retried_once_and_remembered_per_base_url_and_model() -> None:
-    api = FakeAPI(refusal("response_format"), answer(), answer(), answer(), answer())
+    api = FakeAPI(refusal("response_format"), answered(), answered(), answered(), answered())
     refused = RefusedFields()
     schema = {"type": "json_schema", "json_schema": {}}
     first = client(api, refused)
@@ -103,7 +92,7 @@ async def test_dropped_retried_once_and_remembered_per_base_url_and_model() -> N
 
 
 async def test_a_second_refusal_is_learned_but_not_retried_again() -> None:
-    api = FakeAPI(refusal("response_format"), refusal("stream_options"), answer())
+    api = FakeAPI(refusal("response_format"), refusal("stream_options"), answered())
     refused = RefusedFields()
     made = client(api, refused)
     with pytest.raises(BadRequestError, match="stream_options"):

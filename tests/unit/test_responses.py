@@ -6,7 +6,6 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,12 +23,12 @@ from tests.support.fake_api import (
     BASE,
     KEY,
     MESSAGES,
-    TIMEOUT,
     Body,
     FakeAPI,
-    chunk,
+    answered,
     collect,
     event,
+    fake_client,
     request,
     sse_response,
 )
@@ -67,9 +66,7 @@ async def make_client() -> AsyncIterator[Callable[[FakeAPI], ProviderClient]]:
     clients: list[ProviderClient] = []
 
     def make(api: FakeAPI) -> ProviderClient:
-        client = ProviderClient(
-            BASE, KEY, timeout=TIMEOUT, transport=httpx.MockTransport(api), api="responses"
-        )
+        client = fake_client(api, api="responses")
         clients.append(client)
         return client
 
@@ -210,11 +207,9 @@ async def test_reasoning_effort_follows_the_model_that_served_a_retired_slug(
 
 
 async def test_a_slug_served_by_itself_never_gets_reasoning_effort_on_chat() -> None:
-    replies = [
-        sse_response(Body([event(chunk("x", finish="stop")), event("[DONE]")])) for _ in range(2)
-    ]
+    replies = [answered() for _ in range(2)]
     api = FakeAPI(*replies)
-    client = ProviderClient(BASE, KEY, timeout=TIMEOUT, transport=httpx.MockTransport(api))
+    client = fake_client(api)
     try:
         for _ in range(2):
             await collect(client, request("grok-code-fast-1", reasoning_effort="none"))
