@@ -211,7 +211,9 @@ class Pipeline:
             typed = anchor.typed_since(query)
             if typed is not None and typed.startswith(suggestion):
                 del entries[index]
-                self._metrics.accepted += 1
+                self._metrics.acceptance.typed_through(
+                    query.uri, anchor.prefix_len, anchor.prefix_tail, suggestion
+                )
                 return True
         return False
 
