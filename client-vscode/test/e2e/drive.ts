@@ -1,7 +1,7 @@
-// Drives VS Code (code-server) in headless Chromium: ghost text appears, Alt+] / Alt+[ cycle its
-// alternatives, Ctrl+Right accepts a word and Tab the rest; the status bar hover counts them; the
-// lightbulb on a JSON "Trailing comma" error offers "Grok: fix" and applying it removes the comma;
-// Show Stats, Toggle Completions and Restart work. Screenshots for the README: ghost text, lightbulb.
+// Drives VS Code (code-server) in headless Chromium: Show Stats opens a dialog; ghost text appears,
+// Alt+] / Alt+[ cycle its alternatives, Ctrl+Right accepts a word and Tab the rest; the status bar
+// hover counts them; the lightbulb on a JSON "Trailing comma" error offers "Grok: fix" and applying
+// it removes the comma; Toggle Completions and Restart work. Screenshots for the README: ghost text, lightbulb.
 // Run by scripts/e2e.sh, which starts code-server and grok-lsp's emulator and sets E2E_*.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -64,23 +64,17 @@ async function openFile(page: Page, name: string): Promise<void> {
 }
 
 /**
- * Saves the active editor and returns the file's text once it differs from `before` and, when
- * `expected` is given, once it is that (an earlier save of a half-typed state may come first).
+ * Saves the active editor until the file's text is `done` and returns it. An edit can land after
+ * the key that asked for it (an accepted suggestion, a fix applied from the server), so each look
+ * saves again; on timeout the last text is returned for the caller to say how it differs.
  */
-async function saveAndRead(page: Page, name: string, before: string, expected?: string): Promise<string> {
-  await page.keyboard.press('Control+S');
-  let text = before;
-  try {
-    return await waitFor(`${name} to be saved`, 10, () => {
-      text = fs.readFileSync(path.join(workspace, name), 'utf8');
-      return Promise.resolve(text === before || (expected !== undefined && text !== expected) ? undefined : text);
-    });
-  } catch (error) {
-    if (expected === undefined || text === before) {
-      throw error;
-    }
-    return text; // the caller says how it differs
-  }
+async function saveUntil(page: Page, name: string, done: (text: string) => boolean, seconds = 30): Promise<string> {
+  let text = '';
+  return waitFor(`${name} to be saved as wanted`, seconds, async () => {
+    await page.keyboard.press('Control+S');
+    text = fs.readFileSync(path.join(workspace, name), 'utf8');
+    return done(text) ? text : undefined;
+  }).catch(() => text);
 }
 
 /** The ghost text on screen: the part in the cursor's line, then the lines of the view zone below it. */
@@ -115,15 +109,7 @@ async function inlineCompletion(page: Page): Promise<void> {
   await openFile(page, PYTHON_FILE);
   await page.keyboard.press('Control+End');
   await page.keyboard.type(TYPED, { delay: 40 });
-  const block = (seen: string): boolean => seen.includes('\n');
-  // Typed while the workbench was still learning of the extension's provider, nothing asks for
-  // ghost text (VS Code asks on typing only): then type the last character again, once.
-  const ghost = await steadyGhost(page, 'ghost text of a block', block, 20).catch(async () => {
-    log('no ghost text after 20 s: typing the last character again');
-    await page.keyboard.press('Backspace');
-    await page.keyboard.type(TYPED.slice(-1));
-    return steadyGhost(page, 'ghost text of a block', block);
-  });
+  const ghost = await steadyGhost(page, 'ghost text of a block', (seen) => seen.includes('\n'));
   log(`ghost text: ${JSON.stringify(ghost)}`);
   await page.screenshot({ path: path.join(results, 'ghost-text.png') });
   const firstLine = ghost.split('\n')[0] ?? '';
@@ -138,7 +124,7 @@ async function inlineCompletion(page: Page): Promise<void> {
   log(`Ctrl+Right accepted ${JSON.stringify(ghost.slice(0, ghost.length - rest.length))}`);
   await page.keyboard.press('Tab');
   const expected = PYTHON_TEXT + TYPED + ghost;
-  const saved = await saveAndRead(page, PYTHON_FILE, PYTHON_TEXT, expected);
+  const saved = await saveUntil(page, PYTHON_FILE, (text) => text === expected);
   if (saved !== expected) {
     throw new Error(`after Ctrl+Right and Tab the file is ${JSON.stringify(saved)}, expected ${JSON.stringify(expected)}`);
   }
@@ -178,7 +164,7 @@ async function quickFix(page: Page): Promise<void> {
   log(`lightbulb offers ${JSON.stringify(await page.locator('.action-widget .monaco-list-row').allInnerTexts())}`);
   await page.screenshot({ path: path.join(results, 'lightbulb.png') });
   await fix.click();
-  const saved = await saveAndRead(page, JSON_FILE, JSON_TEXT);
+  const saved = await saveUntil(page, JSON_FILE, (text) => text !== JSON_TEXT);
   if (/,\s*[}\]]/.test(saved)) {
     throw new Error(`the fix left a trailing comma: ${JSON.stringify(saved)}`);
   }
@@ -194,13 +180,20 @@ async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-/** Show Stats opens a dialog; Toggle Completions writes the user setting; Restart starts a new server. */
-async function commands(page: Page): Promise<void> {
+/**
+ * Show Stats opens a dialog. The extension host tells the workbench of it after it registered the
+ * inline provider (one ordered channel): once it shows, typing asks that provider.
+ */
+async function showStats(page: Page): Promise<void> {
   await runCommand(page, 'Grok: Show Stats');
   const dialog = await shown(page.locator('.monaco-dialog-box', { hasText: 'Cached prompt share' }), 'the stats dialog', 15);
   log(`stats dialog: ${JSON.stringify(await dialog.innerText())}`);
   await page.keyboard.press('Escape');
+  await page.locator('.monaco-dialog-box').waitFor({ state: 'hidden', timeout: 10 * SECOND });
+}
 
+/** Toggle Completions writes the user setting; Restart starts a new server. */
+async function commands(page: Page): Promise<void> {
   const settings = path.join(userData, 'User', 'settings.json');
   await runCommand(page, 'Grok: Toggle Completions');
   await waitFor('grok.completion.enabled: false in the user settings', 10, () =>
@@ -245,11 +238,14 @@ async function main(): Promise<void> {
     await shown(page.locator('.monaco-workbench'), 'the VS Code workbench', 90);
     await shown(page.locator('.statusbar-item', { hasText: 'Grok' }), 'the Grok status bar item (is the extension installed?)', 60);
     log('workbench loaded, Grok status bar item shown');
-    // Typed before the server is up, nothing would ask for ghost text: wait for src/inline.ts.
+    // Typed before the workbench has the extension's inline provider, nothing would ask for
+    // ghost text (VS Code asks on typing only): the extension logs once it registered it, and
+    // the stats dialog it shows after that tells the workbench has it too.
     const reporting = await waitFor('the inline provider to be registered', 60, () =>
       Promise.resolve(/\] (Shown and partly accepted suggestions are reported|VS Code does not enable .*)$/m.exec(grokLog())?.[1]),
     );
     log(`inline provider registered: ${reporting}`);
+    await showStats(page);
     await inlineCompletion(page);
     await statusHover(page);
     await quickFix(page);
