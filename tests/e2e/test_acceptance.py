@@ -7,7 +7,14 @@ import asyncio
 from typing import Any
 
 from lsprotocol import types as t
-from tests.conftest import Emulator, GrokClient, StartClient, open_document, server_stats
+from tests.conftest import (
+    Emulator,
+    GrokClient,
+    StartClient,
+    helix_capabilities,
+    open_document,
+    server_stats,
+)
 from tests.e2e.test_cache import change
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, set_oracle
 
@@ -88,6 +95,28 @@ async def test_typing_through_a_suggestion_then_accepting_the_rest_is_one_accept
     served = await server_stats(client)
     assert (served["offered"], served["accepted"], served["shown"]) == (1, 1, 0)
     assert served["acceptanceBasis"] == "offered"  # no didShowCompletion from this client
+
+
+async def test_a_popup_item_typed_through_is_offered_and_accepted_once(
+    start_client: StartClient, emulator: Emulator
+) -> None:
+    """Helix and older Neovims report nothing about a popup item: offered when listed, accepted
+    once the document holds it all, so the rate is there for them too."""
+    set_oracle(emulator, ORACLE)
+    client = await start_client(capabilities=helix_capabilities())
+    uri = open_document(client, PARTIAL)
+    params = t.CompletionParams(t.TextDocumentIdentifier(uri), t.Position(1, 23))
+    listed = await client.text_document_completion_async(params)
+    assert isinstance(listed, t.CompletionList) and len(listed.items) == 1
+    change(client, uri, 2, t.Position(1, 23), EXPECTED[:4])  # typed, the item still listed
+    after = t.CompletionParams(t.TextDocumentIdentifier(uri), t.Position(1, 27))
+    await client.text_document_completion_async(after)
+    change(client, uri, 3, t.Position(1, 27), EXPECTED[4:] + "\n")  # the rest taken
+    ahead = t.CompletionParams(t.TextDocumentIdentifier(uri), t.Position(2, 0))
+    await client.text_document_completion_async(ahead)
+    served = await server_stats(client)
+    assert (served["offered"], served["accepted"]) == (1, 1)
+    assert served["acceptanceRate"] == 1.0 and served["acceptanceBasis"] == "offered"
 
 
 async def test_reports_about_unknown_or_malformed_items_change_nothing(

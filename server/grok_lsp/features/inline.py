@@ -65,7 +65,6 @@ def register(server: GrokServer) -> None:
             return t.InlineCompletionList(items=[])
         document = ls.workspace.text_documents[uri]
         offset = _offset(ls, document, params.position)
-        before = document.source[max(0, offset - _BEFORE_CHARS) : offset]
         here = t.Range(start=params.position, end=params.position)
         # To cycle through (VS Code's Alt+], Neovim's inline_completion.select()): the
         # alternatives that cost no request. Only the first counts as a suggestion offered.
@@ -77,9 +76,7 @@ def register(server: GrokServer) -> None:
                     command=t.Command(
                         "Grok: suggestion accepted",
                         ACCEPT_COMMAND,
-                        arguments=[
-                            ls.metrics.acceptance.offer(uri, offset, before, choice, index > 0)
-                        ],
+                        arguments=[_offer(ls, uri, document.source, offset, choice, index > 0)],
                     ),
                 )
                 for index, choice in enumerate(alternatives(text))
@@ -96,11 +93,18 @@ def register(server: GrokServer) -> None:
         # A client that does not say how the request was triggered is taken at its word.
         context = params.context
         automatic = context is not None and context.trigger_kind != t.CompletionTriggerKind.Invoked
-        opened = ls.workspace.text_documents.get(params.text_document.uri)
+        uri = params.text_document.uri
+        opened = ls.workspace.text_documents.get(uri)
         source = opened.source if opened is not None else ""  # the text the position is in
-        text = await suggest(ls, params.text_document.uri, params.position, automatic)
-        items = [_completion_item(ls, params.position, source, text)] if text else []
-        return t.CompletionList(is_incomplete=True, items=items)
+        text = await suggest(ls, uri, params.position, automatic)
+        if not text:
+            return t.CompletionList(is_incomplete=True, items=[])
+        encoding = textpos.encoding_name(ls.workspace.position_encoding)
+        offset = textpos.offset_at(source, params.position, encoding)
+        # A popup item reports nothing back: it counts as accepted once typed or taken whole.
+        _offer(ls, uri, source, offset, text)
+        item = _completion_item(ls, params.position, source, offset, text)
+        return t.CompletionList(is_incomplete=True, items=[item])
 
 
 def _offset(ls: GrokServer, document: TextDocument, position: t.Position) -> int:
@@ -109,6 +113,14 @@ def _offset(ls: GrokServer, document: TextDocument, position: t.Position) -> int
     return textpos.offset_at(
         document.source, position, textpos.encoding_name(ls.workspace.position_encoding)
     )
+
+
+def _offer(
+    ls: GrokServer, uri: str, source: str, offset: int, text: str, alternative: bool = False
+) -> str:
+    """Records `text` as offered at `offset` of `source` (see acceptance.py); returns its id."""
+    before = source[max(0, offset - _BEFORE_CHARS) : offset]
+    return ls.metrics.acceptance.offer(uri, offset, before, text, alternative)
 
 
 def alternatives(text: str) -> list[str]:
@@ -121,7 +133,7 @@ def alternatives(text: str) -> list[str]:
 
 
 def _completion_item(
-    ls: GrokServer, position: t.Position, source: str, text: str
+    ls: GrokServer, position: t.Position, source: str, offset: int, text: str
 ) -> t.CompletionItem:
     """One popup item that replaces the word being typed with word + suggestion.
 
@@ -131,7 +143,6 @@ def _completion_item(
     client ask again once they type something else.
     """
     encoding = textpos.encoding_name(ls.workspace.position_encoding)
-    offset = textpos.offset_at(source, position, encoding)
     word_start = offset
     while word_start > 0 and (source[word_start - 1].isalnum() or source[word_start - 1] == "_"):
         word_start -= 1
