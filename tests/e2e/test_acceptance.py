@@ -17,6 +17,7 @@ from tests.conftest import (
 )
 from tests.e2e.test_cache import change
 from tests.e2e.test_inline import EXPECTED, ORACLE, PARTIAL, inline_params, set_oracle
+from tests.e2e.test_load import eventually
 
 ACCEPT = "grok.didAcceptCompletion"
 TOTAL = "def total(items):\n    count = 0\n    for item in items:\n        count += item\n"
@@ -41,14 +42,6 @@ async def accept(client: GrokClient, item: t.InlineCompletionItem) -> None:
     await client.workspace_execute_command_async(
         t.ExecuteCommandParams(command=ACCEPT, arguments=item.command.arguments)
     )
-
-
-async def until(what: str, check: Any, seconds: float = 15.0) -> None:
-    for _ in range(int(seconds * 20)):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_shown_accepted_and_partly_accepted_are_counted_once_each(
@@ -155,10 +148,7 @@ async def test_after_an_acceptance_the_next_request_goes_out_before_the_editor_a
     )  # the editor inserts it, runs the command
     await accept(client, item)
 
-    async def sent() -> bool:
-        return bool(emulator.stats()["requests"] == 2)
-
-    await until("the request ahead to reach the API", sent)
+    await eventually(lambda: emulator.stats()["requests"] == 2)  # the request ahead
     automatic = inline_params(uri, 0, len(HEAD) + 2, automatic=True)
     answer = await asyncio.wait_for(client.text_document_inline_completion_async(automatic), 15)
     assert isinstance(answer, t.InlineCompletionList)
@@ -222,9 +212,9 @@ async def test_the_request_ahead_is_governed_like_any_automatic_one(
     change(client, uri, 3, t.Position(0, len(HEAD)), "r:")
     await accept(client, typed.items[0])
 
-    async def refused() -> bool:
+    async def refused() -> bool:  # the request ahead, by the per-minute cap
         return bool((await server_stats(client))["dropped"] >= 1)
 
-    await until("the request ahead to be refused by the per-minute cap", refused)
+    await eventually(refused)
     assert emulator.stats()["requests"] == 1
     assert (await server_stats(client))["speculativeRequests"] == 1
