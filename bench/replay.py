@@ -74,16 +74,16 @@ LOGS = Path(tempfile.gettempdir()) / "grok-lsp-replay-logs" / str(os.getpid())
 DEFAULT_DEBOUNCE_MS = CompletionSettings().debounce_ms
 SWEEP_DEBOUNCE_MS = (0, 50, 75, 150, 300)
 SMOKE_SESSION = 5  # testing.py: one long insertion, ~100 keystrokes in the first 25 s
-ORPHAN_GRACE_S = 0.5  # grok_lsp.pipeline.ORPHAN_GRACE_S, compressed with the rest
+ORPHAN_GRACE_S = 0.5  # grok_lsp.policy.ORPHAN_GRACE_S, compressed with the rest
 
 # The server, started with its orphan-stream grace period compressed like every other delay.
 _BOOT = (
     "import sys\n"
-    "import grok_lsp.pipeline as pipeline\n"
-    "if hasattr(pipeline, 'ORPHAN_GRACE_S'):\n"
-    "    pipeline.ORPHAN_GRACE_S = float(sys.argv[1])\n"
+    "import grok_lsp.policy as policy\n"
+    "if hasattr(policy, 'ORPHAN_GRACE_S'):\n"
+    "    policy.ORPHAN_GRACE_S = float(sys.argv[1])\n"
     "else:\n"
-    "    print('replay: grok_lsp.pipeline.ORPHAN_GRACE_S is gone; not compressed', "
+    "    print('replay: grok_lsp.policy.ORPHAN_GRACE_S is gone; not compressed', "
     "file=sys.stderr)\n"
     "from grok_lsp.cli import main\n"
     "sys.exit(main(['--log-level', 'WARNING', '--log-file', sys.argv[2]]))\n"

@@ -18,15 +18,14 @@ from lsprotocol import types as t
 
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.estimate import tokens as estimated_tokens
-from grok_lsp.provider.client import ChatRequest
+from grok_lsp.host import Host
+from grok_lsp.policy import ACTION_MAX_BACKOFF_S, ACTION_RETRIES
 from grok_lsp.provider.errors import ProviderError, ProviderTimeoutError
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.provider.usage import Usage
-from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
 
-RETRIES = 2
-MAX_BACKOFF_S = 8.0
 REASONING_SHOWN = 80  # the latest characters of the reasoning, on one line
 
 
@@ -41,7 +40,7 @@ class Reply:
 class Progress:
     """Work-done progress where the client supports it; silent otherwise."""
 
-    def __init__(self, ls: GrokServer, title: str, model: str) -> None:
+    def __init__(self, ls: Host, title: str, model: str) -> None:
         window = ls.client_capabilities.window
         self._ls = ls
         self._token: str | None = (
@@ -83,7 +82,7 @@ class Progress:
             self._ls.work_done_progress.tokens.pop(self._token, None)
 
 
-async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
+async def ask(ls: Host, request: ChatRequest, progress: Progress) -> Reply:
     """The whole answer, retries included, within `grok.actions.timeoutMs`."""
     seconds = ls.settings.actions.timeout_ms / 1000
     try:
@@ -93,32 +92,32 @@ async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply
         raise ProviderTimeoutError(f"no whole answer within {seconds:g} s") from None
 
 
-async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
-    for attempt in range(RETRIES + 1):
+async def _with_retries(ls: Host, request: ChatRequest, progress: Progress) -> Reply:
+    for attempt in range(ACTION_RETRIES + 1):
         try:
             return await _once(ls, request, progress)
         except ProviderError as error:
-            if not error.retryable or attempt == RETRIES:
+            if not error.retryable or attempt == ACTION_RETRIES:
                 raise
-            delay = min(error.retry_after or 0.5 * 2**attempt, MAX_BACKOFF_S)
+            delay = min(error.retry_after or 0.5 * 2**attempt, ACTION_MAX_BACKOFF_S)
             log.info("retrying in %.1f s after: %s", delay, type(error).__name__)
             await asyncio.sleep(delay)
     raise AssertionError("unreachable")
 
 
-async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
+async def _once(ls: Host, request: ChatRequest, progress: Progress) -> Reply:
     return await stream_answer(ls, request, progress.reasoning)
 
 
 async def stream_answer(
-    ls: GrokServer, request: ChatRequest, on_reasoning: Callable[[int, str], None] | None = None
+    ls: Host, request: ChatRequest, on_reasoning: Callable[[int, str], None] | None = None
 ) -> Reply:
     """One whole answer, one attempt; its usage is recorded (an estimate if the stream is cut).
     `on_reasoning` is told how many reasoning characters came so far, and the latest of them."""
     content: list[str] = []
     reasoning, latest = 0, ""
     ls.metrics.upstream_requests += 1
-    async with ls.provider().stream_chat(request) as chat:
+    async with ls.connection.client().stream_chat(request) as chat:
         try:
             async for delta in chat:
                 content.append(delta.content)
@@ -130,7 +129,7 @@ async def stream_answer(
         finally:  # reached the API: counted, reported or estimated
             sent = prompt_chars(request.messages)
             chars = sum(map(len, content))
-            usage, cost = ls.record_usage(
+            usage, cost = ls.accounting.record(
                 Exchange(request.conv_id, sent, chars, reasoning, chat.usage, chat.model)
             )
     return Reply("".join(content), chat.model or request.model, usage, cost)

@@ -4,8 +4,9 @@ In order: a typeahead hit (the user typed what a finished suggestion predicted) 
 an upstream stream already in flight for the document is joined while what the user typed since
 still agrees with what it has streamed (dedupe is the case where nothing was typed); otherwise an
 automatic trigger waits out the debounce and a new stream starts, and the old one is closed.
-A stream that has said nothing agrees with everything, so it is joined only for `SILENT_JOIN_S`;
-and a joined answer that does not fit what was typed since is not the end: it is asked afresh.
+A stream that has said nothing agrees with everything, so it is joined only for
+`policy.SILENT_JOIN_S`; and a joined answer that does not fit what was typed since is not the
+end: it is asked afresh.
 Each stream must be whole within its deadline (`completion.timeoutMs`), however the upstream
 drips, pings or sends empty deltas.
 A stream stops as soon as its `StopRule` says the suggestion is complete. Streams outlive the
@@ -21,23 +22,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from grok_lsp import policy
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.metrics import Metrics
 from grok_lsp.postprocess import CursorContext, StopRule, finish
 from grok_lsp.prompt import Message
-from grok_lsp.provider.client import ChatRequest, ChatStream, ProviderClient
+from grok_lsp.provider.client import ChatStream, ProviderClient
 from grok_lsp.provider.errors import ProviderTimeoutError
+from grok_lsp.provider.request import ChatRequest
 
 log = logging.getLogger(__name__)
 
 _ANCHOR_CHARS = 256  # how much text around the cursor identifies where a suggestion was made
-_TYPEAHEAD_ENTRIES = 4  # finished suggestions remembered per document
-# A stream whose editor requests were all cancelled lives this long for the next keystroke to
-# adopt; VS Code cancels and re-asks on every keystroke, well within it.
-ORPHAN_GRACE_S = 0.5
-# A stream silent for longer has been joined by keystrokes it knows nothing of (on a slow
-# server, nine joined one request made for the first key): past this, ask for what is typed.
-SILENT_JOIN_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +86,7 @@ class _Stream:
     started: float = field(default_factory=time.monotonic)
 
     def agrees(self, typed: str) -> bool:
-        if not self.rule.text and typed and time.monotonic() - self.started > SILENT_JOIN_S:
+        if not self.rule.text and typed and time.monotonic() - self.started > policy.SILENT_JOIN_S:
             return False
         streamed = self.rule.cut()
         return streamed.startswith(typed) or typed.startswith(streamed)
@@ -184,7 +180,9 @@ class Pipeline:
         finally:
             stream.waiters -= 1
             if stream.waiters == 0 and not stream.task.done():
-                asyncio.get_running_loop().call_later(ORPHAN_GRACE_S, self._close_orphan, stream)
+                asyncio.get_running_loop().call_later(
+                    policy.ORPHAN_GRACE_S, self._close_orphan, stream
+                )
 
     def _close_orphan(self, stream: _Stream) -> None:
         if stream.waiters == 0 and not stream.task.done():
@@ -266,5 +264,5 @@ class Pipeline:
         if suggestion:
             entries = self._typeahead.setdefault(query.uri, [])
             entries.append((stream.anchor, suggestion))
-            del entries[:-_TYPEAHEAD_ENTRIES]
+            del entries[: -policy.TYPEAHEAD_ENTRIES]
         return suggestion

@@ -23,20 +23,20 @@ from grok_lsp.editanswer import EDIT_SCHEMA, MalformedAnswer, parse_answer
 from grok_lsp.editplan import minimal_edits, region
 from grok_lsp.features import explanations
 from grok_lsp.features.documents import file_view, other_views, unsendable
-from grok_lsp.provider.client import ChatRequest
+from grok_lsp.host import Host
+from grok_lsp.policy import FIX_CONTEXT_LINES
 from grok_lsp.provider.errors import ProviderError
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.redaction import restore_secrets
-from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
 
 APPLY_COMMAND = "grok.applyAction"
 EXPLAIN_KIND = "quickfix.explain"
-FIX_CONTEXT_LINES = 2
 _TITLE_CHARS = 60
 
 
-def register(server: GrokServer) -> None:
+def register(server: Host) -> None:
     options = t.CodeActionOptions(
         code_action_kinds=[
             t.CodeActionKind.QuickFix,
@@ -47,7 +47,7 @@ def register(server: GrokServer) -> None:
     )
 
     @server.feature(t.TEXT_DOCUMENT_CODE_ACTION, options)
-    def code_actions(ls: GrokServer, params: t.CodeActionParams) -> list[t.CodeAction]:
+    def code_actions(ls: Host, params: t.CodeActionParams) -> list[t.CodeAction]:
         settings = ls.settings.actions
         uri = params.text_document.uri
         if not settings.enabled or uri not in ls.workspace.text_documents:
@@ -120,13 +120,13 @@ def register(server: GrokServer) -> None:
         return [action for action in actions if _wanted(action, params.context.only)]
 
     @server.feature(t.CODE_ACTION_RESOLVE)
-    async def resolve(ls: GrokServer, action: t.CodeAction) -> t.CodeAction:
+    async def resolve(ls: Host, action: t.CodeAction) -> t.CodeAction:
         if isinstance(action.data, dict) and action.data.get("task") not in (None, "explain"):
             action.edit = await compute_edit(ls, action.data)
         return action
 
     @server.command(APPLY_COMMAND)
-    def apply_action(ls: GrokServer, data: dict[str, Any]) -> None:
+    def apply_action(ls: Host, data: dict[str, Any]) -> None:
         # Answered at once: Eglot gives a command 10 s, a model may take longer. The edit
         # follows as `workspace/applyEdit`, with progress meanwhile where the client shows it.
         window = ls.client_capabilities.window
@@ -141,7 +141,7 @@ def register(server: GrokServer) -> None:
         ls.spawn(_compute_and_apply(ls, data))
 
 
-async def _compute_and_apply(ls: GrokServer, data: dict[str, Any]) -> None:
+async def _compute_and_apply(ls: Host, data: dict[str, Any]) -> None:
     edit = await compute_edit(ls, data)
     if edit is None:
         return
@@ -189,7 +189,7 @@ def _range_json(span: t.Range) -> dict[str, Any]:
 
 
 def _action(
-    ls: GrokServer, title: str, kind: str, data: dict[str, Any], diagnostic: t.Diagnostic | None
+    ls: Host, title: str, kind: str, data: dict[str, Any], diagnostic: t.Diagnostic | None
 ) -> t.CodeAction:
     action = t.CodeAction(
         title,
@@ -205,7 +205,7 @@ def _action(
     return action
 
 
-def _resolves_edits(ls: GrokServer) -> bool:
+def _resolves_edits(ls: Host) -> bool:
     document = ls.client_capabilities.text_document
     code_action = document.code_action if document else None
     support = code_action.resolve_support if code_action else None
@@ -242,7 +242,7 @@ def range_from(raw: object) -> t.Range | None:
         return None
 
 
-async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit | None:
+async def compute_edit(ls: Host, data: dict[str, Any]) -> t.WorkspaceEdit | None:
     uri, version = str(data.get("uri")), data.get("version")
     if uri not in ls.workspace.text_documents:
         ls.notify_user("grok-lsp: that document is no longer open; nothing was changed.")
@@ -280,7 +280,7 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
         async with Progress(ls, "Grok", request.model) as progress:
             reply = await ask(ls, request, progress)
     except ProviderError as error:
-        ls.report_error(error, "code action")
+        ls.status.report_error(error, "code action")
         return None
     try:
         answer = parse_answer(reply.text, target.lines_text(source), document.language_id or "")

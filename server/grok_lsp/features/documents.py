@@ -25,15 +25,14 @@ from pygls.workspace import PositionCodec, TextDocument, Workspace
 from grok_lsp import textpos
 from grok_lsp.drift import EditLog
 from grok_lsp.edithistory import EditHistory
+from grok_lsp.host import Host
 from grok_lsp.ignorefiles import IgnoreFiles
+from grok_lsp.policy import BINARY_PROBE_CHARS, MAX_DOCUMENT_CHARS
 from grok_lsp.privacy import folds_case, is_excluded
 from grok_lsp.prompt import FileView
-from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
 
-MAX_DOCUMENT_CHARS = 4_000_000  # larger files are not sent at all
-_BINARY_PROBE = 8192  # a NUL byte in the first this-many characters marks a binary file
 _LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -156,7 +155,7 @@ def use_lsp_line_breaks(workspace: Workspace) -> None:
     workspace.__class__ = LspWorkspace
 
 
-def display_path(ls: GrokServer, uri: str) -> str:
+def display_path(ls: Host, uri: str) -> str:
     """Relative to the workspace root when inside it; the URI itself for non-file schemes."""
     path = to_fs_path(uri)
     if path is None:
@@ -170,7 +169,7 @@ def display_path(ls: GrokServer, uri: str) -> str:
     return Path(path).as_posix()
 
 
-def exclusion(ls: GrokServer, uri: str) -> str | None:
+def exclusion(ls: Host, uri: str) -> str | None:
     """Why the file at `uri` is never sent (`grok.exclude` and its defaults, an ignore file),
     or None. A buffer that is not a file (`untitled:.env`) is judged by its name."""
     path = to_fs_path(uri) if uri.startswith("file:") else None
@@ -200,12 +199,12 @@ def _is_under(path: str, root: str) -> bool:
     return True
 
 
-def unsendable(ls: GrokServer, document: TextDocument) -> str | None:
+def unsendable(ls: Host, document: TextDocument) -> str | None:
     """Why this document is never sent, or None. Logged once per document and reason."""
     reason = exclusion(ls, document.uri)
     if reason is None and len(document.source) > MAX_DOCUMENT_CHARS:
         reason = f"larger than {MAX_DOCUMENT_CHARS // 1_000_000} million characters"
-    elif reason is None and "\x00" in document.source[:_BINARY_PROBE]:
+    elif reason is None and "\x00" in document.source[:BINARY_PROBE_CHARS]:
         reason = "binary (it holds NUL bytes)"
     if reason is not None and (document.uri, reason) not in _told:
         _told.add((document.uri, reason))
@@ -218,7 +217,7 @@ _told: set[tuple[str, str]] = set()
 _ignore_files = IgnoreFiles()
 
 
-def file_view(ls: GrokServer, document: TextDocument) -> FileView:
+def file_view(ls: Host, document: TextDocument) -> FileView:
     return FileView(
         document.uri,
         display_path(ls, document.uri),
@@ -228,7 +227,7 @@ def file_view(ls: GrokServer, document: TextDocument) -> FileView:
     )
 
 
-def other_views(ls: GrokServer, uri: str) -> list[FileView]:
+def other_views(ls: Host, uri: str) -> list[FileView]:
     """The other open, not excluded documents: layer 2 of the prompt."""
     return [
         file_view(ls, document)

@@ -18,18 +18,18 @@ from grok_lsp.ask import Progress, ask
 from grok_lsp.editplan import region
 from grok_lsp.explainstore import Explanation
 from grok_lsp.features.documents import file_view, other_views, unsendable
-from grok_lsp.provider.client import ChatRequest
+from grok_lsp.host import Host
+from grok_lsp.policy import EXPLAIN_CONTEXT_LINES
 from grok_lsp.provider.errors import ProviderError
-from grok_lsp.server import GrokServer
+from grok_lsp.provider.request import ChatRequest
 
 SOURCE = "grok"
 EXPLAIN_COMMAND = "grok.explain"
-_CONTEXT_LINES = 3
 
 
-def register(server: GrokServer) -> None:
+def register(server: Host) -> None:
     @server.command(EXPLAIN_COMMAND)
-    async def explain(ls: GrokServer, data: dict[str, Any]) -> str | None:
+    async def explain(ls: Host, data: dict[str, Any]) -> str | None:
         from grok_lsp.features.actions import diagnostic_from
 
         uri = str(data.get("uri"))
@@ -47,7 +47,7 @@ def register(server: GrokServer) -> None:
         key = (str(diagnostic.code or ""), diagnostic.source or "", diagnostic.message, line_text)
         known = ls.explanations.get(uri, key)
         if known is None:
-            target = region(source, line, diagnostic.range.end.line, _CONTEXT_LINES)
+            target = region(source, line, diagnostic.range.end.line, EXPLAIN_CONTEXT_LINES)
             file = file_view(ls, document)
             task = explain_task(file.path, source, target, diagnostic)
             messages = ls.prompts.with_stable_layers(file, target.start, other_views(ls, uri), task)
@@ -62,7 +62,7 @@ def register(server: GrokServer) -> None:
                 async with Progress(ls, "Grok: explaining", request.model) as progress:
                     reply = await ask(ls, request, progress)
             except ProviderError as error:
-                ls.report_error(error, "explanation")
+                ls.status.report_error(error, "explanation")
                 return None
             span = diagnostic.range
             known = Explanation(
@@ -86,7 +86,7 @@ def register(server: GrokServer) -> None:
         return known.text
 
     @server.feature(t.TEXT_DOCUMENT_HOVER)
-    def hover(ls: GrokServer, params: t.HoverParams) -> t.Hover | None:
+    def hover(ls: Host, params: t.HoverParams) -> t.Hover | None:
         found = ls.explanations.at(params.text_document.uri, params.position.line)
         if not found:
             return None
@@ -94,7 +94,7 @@ def register(server: GrokServer) -> None:
         return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text))
 
     @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
-    def changed(ls: GrokServer, params: t.DidChangeTextDocumentParams) -> None:
+    def changed(ls: Host, params: t.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         if ls.explanations.of(uri):
             source = ls.workspace.get_text_document(uri).source
@@ -103,7 +103,7 @@ def register(server: GrokServer) -> None:
                 publish(ls, uri)
 
 
-def publish(ls: GrokServer, uri: str) -> None:
+def publish(ls: Host, uri: str) -> None:
     diagnostics = [
         t.Diagnostic(
             range=t.Range(t.Position(item.line, item.start), t.Position(item.end_line, item.end)),

@@ -15,23 +15,22 @@ from lsprotocol import types as t
 
 from grok_lsp import textpos
 from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
+from grok_lsp.host import Host
 from grok_lsp.pipeline import Query
+from grok_lsp.policy import FOLLOWING_LINES
 from grok_lsp.postprocess import CursorContext
 from grok_lsp.prompt import REGION_LINES_BEFORE_MAX
-from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
-from grok_lsp.server import GrokServer
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.syntax import in_comment_or_string
 
 log = logging.getLogger(__name__)
 
-_FOLLOWING_LINES = 6  # lines after the cursor's line, to trim a suggestion that repeats them
 
-
-def register(server: GrokServer) -> None:
+def register(server: Host) -> None:
     active: dict[str, asyncio.Task[object]] = {}
 
-    async def suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bool) -> str:
+    async def suggest(ls: Host, uri: str, position: t.Position, automatic: bool) -> str:
         previous = active.get(uri)
         current = asyncio.current_task()
         if previous is not None and previous is not current and not previous.done():
@@ -45,7 +44,7 @@ def register(server: GrokServer) -> None:
             ls.metrics.cancelled += 1
             raise
         except ProviderError as error:
-            ls.report_error(error, "completion")
+            ls.status.report_error(error, "completion")
             return ""
         finally:
             if active.get(uri) is current:
@@ -53,7 +52,7 @@ def register(server: GrokServer) -> None:
 
     @server.feature(t.TEXT_DOCUMENT_INLINE_COMPLETION, t.InlineCompletionOptions())
     async def inline_completion(
-        ls: GrokServer, params: t.InlineCompletionParams
+        ls: Host, params: t.InlineCompletionParams
     ) -> t.InlineCompletionList:
         automatic = params.context.trigger_kind == t.InlineCompletionTriggerKind.Automatic
         text = await suggest(ls, params.text_document.uri, params.position, automatic)
@@ -65,7 +64,7 @@ def register(server: GrokServer) -> None:
     @server.feature(
         t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", "(", " "])
     )
-    async def completion(ls: GrokServer, params: t.CompletionParams) -> t.CompletionList:
+    async def completion(ls: Host, params: t.CompletionParams) -> t.CompletionList:
         document = ls.client_capabilities.text_document
         if document is not None and document.inline_completion is not None:
             return t.CompletionList(is_incomplete=False, items=[])  # ghost text serves it
@@ -79,9 +78,7 @@ def register(server: GrokServer) -> None:
         return t.CompletionList(is_incomplete=True, items=items)
 
 
-def _completion_item(
-    ls: GrokServer, position: t.Position, source: str, text: str
-) -> t.CompletionItem:
+def _completion_item(ls: Host, position: t.Position, source: str, text: str) -> t.CompletionItem:
     """One popup item that replaces the word being typed with word + suggestion.
 
     Clients filter items by the word before the cursor (Helix fuzzy-matches it against
@@ -129,19 +126,19 @@ def _completion_item(
     )
 
 
-def _item_options(ls: GrokServer) -> t.ClientCompletionItemOptions | None:
+def _item_options(ls: Host) -> t.ClientCompletionItemOptions | None:
     """What the client says of completion items; None where it says nothing."""
     document = ls.client_capabilities.text_document
     completion = document.completion if document else None
     return completion.completion_item if completion else None
 
 
-def _snippet_support(ls: GrokServer) -> bool:
+def _snippet_support(ls: Host) -> bool:
     item = _item_options(ls)
     return bool(item and item.snippet_support)
 
 
-def _insert_modes(ls: GrokServer) -> list[t.InsertTextMode]:
+def _insert_modes(ls: Host) -> list[t.InsertTextMode]:
     item = _item_options(ls)
     modes = item.insert_text_mode_support if item else None
     return list(modes.value_set) if modes else []
@@ -171,7 +168,7 @@ def _snippet(text: str, indent: str) -> str | None:
     return escaped
 
 
-def _documentation(ls: GrokServer, text: str) -> t.MarkupContent | str:
+def _documentation(ls: Host, text: str) -> t.MarkupContent | str:
     """The whole suggestion, as Markdown where the client renders it, else plain text."""
     item = _item_options(ls)
     if item and item.documentation_format and t.MarkupKind.Markdown in item.documentation_format:
@@ -179,9 +176,9 @@ def _documentation(ls: GrokServer, text: str) -> t.MarkupContent | str:
     return text
 
 
-async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bool) -> str:
+async def _suggest(ls: Host, uri: str, position: t.Position, automatic: bool) -> str:
     settings = ls.settings
-    if not settings.completion.enabled or ls.is_paused():
+    if not settings.completion.enabled or ls.status.is_paused():
         return ""
     if uri not in ls.workspace.text_documents:
         log.info("completion asked for a document that is not open: %s", uri)
@@ -198,7 +195,7 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
     line_from = max(source.rfind("\n", 0, offset), source.rfind("\r", 0, offset)) + 1
     line_to = textpos.line_end(source, offset)
     following_to = line_to
-    for _ in range(_FOLLOWING_LINES):
+    for _ in range(FOLLOWING_LINES):
         following_to = textpos.line_end(source, min(following_to + 1, len(source)))
     preceding_from = line_from  # as many lines as the prompt's region may show, to drop an echo
     for _ in range(REGION_LINES_BEFORE_MAX):
@@ -246,5 +243,5 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
         settings.completion.timeout_ms / 1000,
     )
     if suggestion:
-        ls.clear_error()
+        ls.status.clear_error()
     return suggestion or ""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from grok_lsp.host import Host
 from grok_lsp.masking import mask
-from grok_lsp.server import GrokServer
 
 STATS_REQUEST = "grok/stats"
 
@@ -14,11 +14,13 @@ STATS_REQUEST = "grok/stats"
 DOCUMENT_REQUEST = "grok/document"
 
 
-def register(server: GrokServer) -> None:
+def register(server: Host) -> None:
     @server.feature(STATS_REQUEST)
-    def stats(ls: GrokServer, params: Any) -> dict[str, Any]:
+    def stats(ls: Host, params: Any) -> dict[str, Any]:
         served = ls.metrics.snapshot(
-            mask(ls.settings.completion_model), ls.state, ls.last_error and mask(ls.last_error)
+            mask(ls.settings.completion_model),
+            ls.status.state,
+            ls.status.last_error and mask(ls.status.last_error),
         )
         served["rateLimitedForS"] = round(ls.governor.paused_for(), 1)
         served["runtime"] = {
@@ -31,7 +33,7 @@ def register(server: GrokServer) -> None:
         return served
 
     @server.feature(DOCUMENT_REQUEST)
-    def document(ls: GrokServer, params: Any) -> dict[str, Any] | None:
+    def document(ls: Host, params: Any) -> dict[str, Any] | None:
         """The server's copy of a document, to check that it is in sync with the editor."""
         uri = str(getattr(params, "uri", ""))
         if uri not in ls.workspace.text_documents:

@@ -1,0 +1,17 @@
+"""`create_server`: the server, with each feature module's handlers registered on it."""
+
+from __future__ import annotations
+
+from grok_lsp.features import actions, explanations, inline, lifecycle, nextedits, stats
+from grok_lsp.server import GrokServer
+
+
+def create_server(environ: dict[str, str] | None = None) -> GrokServer:
+    server = GrokServer(environ)
+    lifecycle.register(server)
+    inline.register(server)
+    nextedits.register(server)
+    actions.register(server)
+    explanations.register(server)
+    stats.register(server)
+    return server
