@@ -17,6 +17,7 @@ from pygls.workspace import Workspace
 from grok_lsp.accounting import Accounting
 from grok_lsp.clients import ClientQuirks
 from grok_lsp.connection import Connection
+from grok_lsp.documents.sending import SendPolicy
 from grok_lsp.explainstore import ExplanationStore
 from grok_lsp.governor import Governor
 from grok_lsp.metrics import Metrics
@@ -48,6 +49,8 @@ class Host(Protocol):
     def pipeline(self) -> Pipeline: ...
     @property
     def explanations(self) -> ExplanationStore: ...
+    @property
+    def send_policy(self) -> SendPolicy: ...
 
     quirks: ClientQuirks  # what the editor does that its capabilities do not say
     initialization_options: object

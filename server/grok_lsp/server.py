@@ -26,6 +26,7 @@ from grok_lsp import __version__, framing
 from grok_lsp.accounting import Accounting
 from grok_lsp.clients import ClientQuirks
 from grok_lsp.connection import Connection, connection_changed
+from grok_lsp.documents.sending import SendPolicy
 from grok_lsp.explainstore import ExplanationStore
 from grok_lsp.governor import Governor, Limits
 from grok_lsp.masking import mask
@@ -85,6 +86,7 @@ class GrokServer(LanguageServer):
         )
         self._background: set[asyncio.Future[Any]] = set()
         self.explanations = ExplanationStore()
+        self.send_policy = SendPolicy(lambda: self.settings, lambda: self.workspace)
         self.exit_code = 0
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:

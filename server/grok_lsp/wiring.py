@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from grok_lsp.features import actions, explanations, inline, lifecycle, nextedits, stats
+from grok_lsp.features import actions, explanations, inline, lifecycle, nextedits, stats, sync
 from grok_lsp.server import GrokServer
 
 
 def create_server(environ: dict[str, str] | None = None) -> GrokServer:
     server = GrokServer(environ)
     lifecycle.register(server)
+    sync.register(server)
     inline.register(server)
     nextedits.register(server)
     actions.register(server)

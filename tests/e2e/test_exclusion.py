@@ -13,7 +13,7 @@ from tests.conftest import Emulator, GrokClient, StartClient, open_document
 from tests.e2e.test_inline import inline_params
 from tests.e2e.test_secrets import MARKER
 
-from grok_lsp.ignorefiles import RECHECK_SECONDS
+from grok_lsp.documents.ignorefiles import RECHECK_SECONDS
 
 TEXT = f"{MARKER} = 1\nimport os\nprint(os.name)\n"
 

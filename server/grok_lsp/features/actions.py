@@ -22,7 +22,6 @@ from grok_lsp.ask import Progress, ask
 from grok_lsp.editanswer import EDIT_SCHEMA, MalformedAnswer, parse_answer
 from grok_lsp.editplan import minimal_edits, region
 from grok_lsp.features import explanations
-from grok_lsp.features.documents import file_view, other_views, unsendable
 from grok_lsp.host import Host
 from grok_lsp.policy import FIX_CONTEXT_LINES
 from grok_lsp.provider.errors import ProviderError
@@ -53,7 +52,7 @@ def register(server: Host) -> None:
         if not settings.enabled or uri not in ls.workspace.text_documents:
             return []
         document = ls.workspace.get_text_document(uri)
-        if unsendable(ls, document) is not None:
+        if ls.send_policy.unsendable(document) is not None:
             return []
         version = document.version
         actions: list[t.CodeAction] = []
@@ -263,10 +262,12 @@ async def compute_edit(ls: Host, data: dict[str, Any]) -> t.WorkspaceEdit | None
     kind = str(data.get("task"))
     context = FIX_CONTEXT_LINES if diagnostic or kind == "fix-line" else 0
     target = region(source, span.start.line, span.end.line, context)
-    file = file_view(ls, document)
+    file = ls.send_policy.file_view(document)
     instruction = REFACTORS.get(kind, REFACTORS["refactor"]).format(line=span.start.line + 1)
     task = edit_task(file.path, source, target, diagnostic, instruction)
-    messages = ls.prompts.with_stable_layers(file, target.start, other_views(ls, uri), task)
+    messages = ls.prompts.with_stable_layers(
+        file, target.start, ls.send_policy.other_views(uri), task
+    )
     settings = ls.settings
     request = ChatRequest(
         settings.actions_model,

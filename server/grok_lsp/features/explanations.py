@@ -17,7 +17,6 @@ from grok_lsp.actionprompt import explain_task
 from grok_lsp.ask import Progress, ask
 from grok_lsp.editplan import region
 from grok_lsp.explainstore import Explanation
-from grok_lsp.features.documents import file_view, other_views, unsendable
 from grok_lsp.host import Host
 from grok_lsp.policy import EXPLAIN_CONTEXT_LINES
 from grok_lsp.provider.errors import ProviderError
@@ -38,7 +37,7 @@ def register(server: Host) -> None:
             ls.notify_user("grok-lsp: nothing to explain here (the document is not open).")
             return None
         document = ls.workspace.get_text_document(uri)
-        if (reason := unsendable(ls, document)) is not None:
+        if (reason := ls.send_policy.unsendable(document)) is not None:
             ls.notify_user(f"grok-lsp: this file is not sent to the model: {reason}.")
             return None
         source = document.source
@@ -48,9 +47,11 @@ def register(server: Host) -> None:
         known = ls.explanations.get(uri, key)
         if known is None:
             target = region(source, line, diagnostic.range.end.line, EXPLAIN_CONTEXT_LINES)
-            file = file_view(ls, document)
+            file = ls.send_policy.file_view(document)
             task = explain_task(file.path, source, target, diagnostic)
-            messages = ls.prompts.with_stable_layers(file, target.start, other_views(ls, uri), task)
+            messages = ls.prompts.with_stable_layers(
+                file, target.start, ls.send_policy.other_views(uri), task
+            )
             request = ChatRequest(
                 ls.settings.actions_model,
                 messages,

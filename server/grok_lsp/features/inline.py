@@ -14,7 +14,7 @@ import logging
 from lsprotocol import types as t
 
 from grok_lsp import textpos
-from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
+from grok_lsp.documents.workspace import LspTextDocument
 from grok_lsp.host import Host
 from grok_lsp.pipeline import Query
 from grok_lsp.policy import FOLLOWING_LINES
@@ -184,7 +184,7 @@ async def _suggest(ls: Host, uri: str, position: t.Position, automatic: bool) ->
         log.info("completion asked for a document that is not open: %s", uri)
         return ""
     document = ls.workspace.get_text_document(uri)
-    if unsendable(ls, document) is not None:
+    if ls.send_policy.unsendable(document) is not None:
         return ""
     source = document.source
     encoding = textpos.encoding_name(ls.workspace.position_encoding)
@@ -222,8 +222,8 @@ async def _suggest(ls: Host, uri: str, position: t.Position, automatic: bool) ->
     )
 
     def build_request() -> tuple[list[dict[str, str]], ChatRequest]:
-        file = file_view(ls, document)
-        others = other_views(ls, uri)
+        file = ls.send_policy.file_view(document)
+        others = ls.send_policy.other_views(uri)
         messages = ls.prompts.completion(file, offset, others, settings.completion.prompt_layout)
         request = ChatRequest(
             model=settings.completion_model,

@@ -12,7 +12,7 @@ from typing import Any
 from lsprotocol import types as t
 
 from grok_lsp.clients import quirks_of
-from grok_lsp.features.documents import LspWorkspace, use_lsp_line_breaks
+from grok_lsp.documents.workspace import LspWorkspace, use_lsp_line_breaks
 from grok_lsp.host import Host
 from grok_lsp.provider.errors import ProviderError
 
@@ -42,14 +42,6 @@ def register(server: Host) -> None:
     async def changed(ls: Host, params: t.DidChangeConfigurationParams) -> None:
         await _reload(ls, params.settings)
         log.info("settings reloaded")
-
-    @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
-    def opened(ls: Host, params: t.DidOpenTextDocumentParams) -> None:
-        ls.governor.opened(params.text_document.uri, params.text_document.version)
-
-    @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
-    def closed(ls: Host, params: t.DidCloseTextDocumentParams) -> None:
-        ls.forget(params.text_document.uri)
 
     @server.feature(t.SHUTDOWN)
     async def shutdown(ls: Host, params: None) -> None:

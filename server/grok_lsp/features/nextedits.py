@@ -27,10 +27,10 @@ from lsprotocol import types as t
 
 from grok_lsp import textpos
 from grok_lsp.ask import stream_answer
+from grok_lsp.documents.workspace import LspTextDocument
 from grok_lsp.editanswer import MalformedAnswer, parse_answer
 from grok_lsp.edithistory import render
 from grok_lsp.editplan import Edit
-from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
 from grok_lsp.host import Host
 from grok_lsp.nextedit import Target, in_word, offered, target, task
 from grok_lsp.provider.errors import ProviderError
@@ -133,7 +133,7 @@ async def _suggest(
     if document.version != asked_version:
         counters.stale += 1
         return None
-    if not isinstance(document, LspTextDocument) or unsendable(ls, document) is not None:
+    if not isinstance(document, LspTextDocument) or ls.send_policy.unsendable(document) is not None:
         return None
     source = document.source
     cursor = document.offset_at(position)
@@ -149,10 +149,12 @@ async def _suggest(
         counters.dropped += 1
         return None
     at = target(source, cursor)
-    file = file_view(ls, document)
+    file = ls.send_policy.file_view(document)
     recent = render(document.history, source)
     the_task = task(file.path, file.language_id, source, at, recent, KEY_MARK in source)
-    messages = ls.prompts.with_stable_layers(file, cursor, other_views(ls, uri), the_task)
+    messages = ls.prompts.with_stable_layers(
+        file, cursor, ls.send_policy.other_views(uri), the_task
+    )
     request = ChatRequest(
         ls.settings.next_edit_model,
         messages,

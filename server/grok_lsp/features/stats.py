@@ -11,9 +11,6 @@ from grok_lsp.masking import mask
 STATS_REQUEST = "grok/stats"
 
 
-DOCUMENT_REQUEST = "grok/document"
-
-
 def register(server: Host) -> None:
     @server.feature(STATS_REQUEST)
     def stats(ls: Host, params: Any) -> dict[str, Any]:
@@ -31,12 +28,3 @@ def register(server: Host) -> None:
             "pendingFutures": len(ls.protocol._request_futures),
         }
         return served
-
-    @server.feature(DOCUMENT_REQUEST)
-    def document(ls: Host, params: Any) -> dict[str, Any] | None:
-        """The server's copy of a document, to check that it is in sync with the editor."""
-        uri = str(getattr(params, "uri", ""))
-        if uri not in ls.workspace.text_documents:
-            return None
-        text = ls.workspace.get_text_document(uri)
-        return {"uri": uri, "version": text.version, "text": text.source}
