@@ -16,9 +16,9 @@ from pygls.workspace import Workspace
 
 from grok_lsp.accounting import Accounting
 from grok_lsp.clients import ClientQuirks
+from grok_lsp.codeactions.store import ExplanationStore
 from grok_lsp.connection import Connection
 from grok_lsp.documents.sending import SendPolicy
-from grok_lsp.explainstore import ExplanationStore
 from grok_lsp.governor import Governor
 from grok_lsp.metrics import Metrics
 from grok_lsp.pipeline import Pipeline
@@ -31,27 +31,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class Host(Protocol):
     # The server's parts.
-    @property
-    def settings(self) -> Settings: ...
-    @property
-    def metrics(self) -> Metrics: ...
-    @property
-    def status(self) -> Status: ...
-    @property
-    def governor(self) -> Governor: ...
-    @property
-    def accounting(self) -> Accounting: ...
-    @property
-    def connection(self) -> Connection: ...
-    @property
-    def prompts(self) -> PromptBuilder: ...
-    @property
-    def pipeline(self) -> Pipeline: ...
-    @property
-    def explanations(self) -> ExplanationStore: ...
-    @property
-    def send_policy(self) -> SendPolicy: ...
-
+    settings: Settings
+    metrics: Metrics
+    status: Status
+    governor: Governor
+    accounting: Accounting
+    connection: Connection
+    prompts: PromptBuilder
+    pipeline: Pipeline
+    explanations: ExplanationStore
+    send_policy: SendPolicy
     quirks: ClientQuirks  # what the editor does that its capabilities do not say
     initialization_options: object
 

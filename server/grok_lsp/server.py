@@ -25,9 +25,9 @@ from pygls.lsp.server import LanguageServer
 from grok_lsp import __version__, framing
 from grok_lsp.accounting import Accounting
 from grok_lsp.clients import ClientQuirks
+from grok_lsp.codeactions.store import ExplanationStore
 from grok_lsp.connection import Connection, connection_changed
 from grok_lsp.documents.sending import SendPolicy
-from grok_lsp.explainstore import ExplanationStore
 from grok_lsp.governor import Governor, Limits
 from grok_lsp.masking import mask
 from grok_lsp.metrics import Metrics

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from grok_lsp.features import actions, explanations, inline, lifecycle, nextedits, stats, sync
+from grok_lsp.codeactions import explain, lightbulb
+from grok_lsp.features import inline, lifecycle, nextedits, stats, sync
 from grok_lsp.server import GrokServer
 
 
@@ -12,7 +13,7 @@ def create_server(environ: dict[str, str] | None = None) -> GrokServer:
     sync.register(server)
     inline.register(server)
     nextedits.register(server)
-    actions.register(server)
-    explanations.register(server)
+    lightbulb.register(server)
+    explain.register(server)
     stats.register(server)
     return server

@@ -26,11 +26,11 @@ from typing import Any
 from lsprotocol import types as t
 
 from grok_lsp import textpos
-from grok_lsp.ask import stream_answer
+from grok_lsp.codeactions.answer import MalformedAnswer, parse_answer
+from grok_lsp.codeactions.ask import stream_answer
+from grok_lsp.codeactions.plan import Edit
 from grok_lsp.documents.workspace import LspTextDocument
-from grok_lsp.editanswer import MalformedAnswer, parse_answer
 from grok_lsp.edithistory import render
-from grok_lsp.editplan import Edit
 from grok_lsp.host import Host
 from grok_lsp.nextedit import Target, in_word, offered, target, task
 from grok_lsp.provider.errors import ProviderError

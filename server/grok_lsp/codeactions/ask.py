@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from lsprotocol import types as t
+from pygls.workspace import TextDocument
 
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.estimate import tokens as estimated_tokens
@@ -93,6 +95,28 @@ class Progress:
             self._ls.work_done_progress.end(self._token, t.WorkDoneProgressEnd(message=message))
             # pygls keeps every token's cancellation future for ever: one per code action.
             self._ls.work_done_progress.tokens.pop(self._token, None)
+
+
+def action_request(
+    ls: Host,
+    document: TextDocument,
+    cursor: int,
+    task: str,
+    response_format: Mapping[str, Any] | None = None,
+) -> ChatRequest:
+    """The request for a code action on `document`: the completions' own stable layers (the
+    cached prefix is shared), then `task` as layer 4, to `grok.actions.model`."""
+    file = ls.send_policy.file_view(document)
+    others = ls.send_policy.other_views(document.uri)
+    settings = ls.settings
+    return ChatRequest(
+        settings.actions_model,
+        ls.prompts.with_stable_layers(file, cursor, others, task),
+        settings.actions.max_tokens,
+        conv_id=ls.conv_id(document.uri),
+        service_tier=settings.service_tier,
+        response_format=response_format,
+    )
 
 
 async def ask(

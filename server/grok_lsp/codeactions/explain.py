@@ -13,24 +13,19 @@ from typing import Any
 from lsprotocol import types as t
 
 from grok_lsp import textpos
-from grok_lsp.actionprompt import explain_task
-from grok_lsp.ask import Progress, ask
-from grok_lsp.editplan import region
-from grok_lsp.explainstore import Explanation
+from grok_lsp.codeactions.ask import Progress, action_request, ask
+from grok_lsp.codeactions.data import EXPLAIN_COMMAND, SOURCE, diagnostic_from
+from grok_lsp.codeactions.plan import region
+from grok_lsp.codeactions.prompt import explain_task
+from grok_lsp.codeactions.store import Explanation
 from grok_lsp.host import Host
 from grok_lsp.policy import EXPLAIN_CONTEXT_LINES
 from grok_lsp.provider.errors import ProviderError
-from grok_lsp.provider.request import ChatRequest
-
-SOURCE = "grok"
-EXPLAIN_COMMAND = "grok.explain"
 
 
 def register(server: Host) -> None:
     @server.command(EXPLAIN_COMMAND)
     async def explain(ls: Host, data: dict[str, Any]) -> str | None:
-        from grok_lsp.features.actions import diagnostic_from
-
         uri = str(data.get("uri"))
         diagnostic = diagnostic_from(data)
         if diagnostic is None or uri not in ls.workspace.text_documents:
@@ -47,18 +42,9 @@ def register(server: Host) -> None:
         known = ls.explanations.get(uri, key)
         if known is None:
             target = region(source, line, diagnostic.range.end.line, EXPLAIN_CONTEXT_LINES)
-            file = ls.send_policy.file_view(document)
-            task = explain_task(file.path, source, target, diagnostic)
-            messages = ls.prompts.with_stable_layers(
-                file, target.start, ls.send_policy.other_views(uri), task
-            )
-            request = ChatRequest(
-                ls.settings.actions_model,
-                messages,
-                ls.settings.actions.max_tokens,
-                conv_id=ls.conv_id(uri),
-                service_tier=ls.settings.service_tier,
-            )
+            path = ls.send_policy.display_path(uri)
+            task = explain_task(path, source, target, diagnostic)
+            request = action_request(ls, document, target.start, task)
             try:
                 async with Progress(ls, "Grok: explaining", request.model) as progress:
                     reply = await ask(ls, request, progress)

@@ -18,13 +18,9 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from grok_lsp.ask import Progress, Reply, ask
-from grok_lsp.editanswer import Answer, MalformedAnswer
-from grok_lsp.host import Host
-from grok_lsp.metrics import ActionCost
-from grok_lsp.provider.errors import ProviderTimeoutError
-from grok_lsp.provider.request import ChatRequest
-from grok_lsp.verify import (
+from grok_lsp.codeactions.answer import Answer, MalformedAnswer
+from grok_lsp.codeactions.ask import Progress, Reply, ask
+from grok_lsp.codeactions.verify import (
     Checker,
     CheckFailed,
     Finding,
@@ -33,6 +29,10 @@ from grok_lsp.verify import (
     run_check,
     syntax_findings,
 )
+from grok_lsp.host import Host
+from grok_lsp.metrics import ActionCost
+from grok_lsp.provider.errors import ProviderTimeoutError
+from grok_lsp.provider.request import ChatRequest
 
 log = logging.getLogger(__name__)
 _SHOWN_FINDINGS = 5  # a report to the model or the user names at most this many
