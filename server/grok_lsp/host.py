@@ -17,11 +17,11 @@ from pygls.workspace import Workspace
 from grok_lsp.accounting import Accounting
 from grok_lsp.clients import ClientQuirks
 from grok_lsp.codeactions.store import ExplanationStore
+from grok_lsp.completions.pipeline import Pipeline
 from grok_lsp.connection import Connection
 from grok_lsp.documents.sending import SendPolicy
 from grok_lsp.governor import Governor
 from grok_lsp.metrics import Metrics
-from grok_lsp.pipeline import Pipeline
 from grok_lsp.prompt import PromptBuilder
 from grok_lsp.settings import LoadedSettings, Settings
 from grok_lsp.status import Status

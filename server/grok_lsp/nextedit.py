@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 
 from grok_lsp.codeactions.plan import Edit, Region, minimal_edits, region
+from grok_lsp.completions.postprocess import CURSOR_MARKER
 from grok_lsp.drift import changed_span
-from grok_lsp.postprocess import CURSOR_MARKER
 from grok_lsp.redaction import scrub_around
 
 REGION_LINES_BEFORE = 5

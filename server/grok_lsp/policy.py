@@ -17,7 +17,7 @@ MAX_PAUSE_S = 300.0
 # answer cost about 0.5 ms of its path.
 SAVE_EVERY_S = 5.0
 
-# Completions (pipeline.py, features/inline.py) -----------------------------------------------
+# Completions (completions/, features/inline.py) ----------------------------------------------
 # A stream whose editor requests were all cancelled lives this long for the next keystroke to
 # adopt; VS Code cancels and re-asks on every keystroke, well within it.
 ORPHAN_GRACE_S = 0.5

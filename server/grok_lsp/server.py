@@ -2,8 +2,8 @@
 
 The parts each have a module: the status the user sees (`status.py`), what requests cost
 (`accounting.py`), the API client (`connection.py`), when a request may go (`governor.py`),
-completions in flight (`pipeline.py`), prompts (`prompt.py`). The features see the server
-through `host.Host`; `wiring.py` registers them.
+completions in flight (`completions/pipeline.py`), prompts (`prompt.py`). The features see the
+server through `host.Host`; `wiring.py` registers them.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from grok_lsp import __version__, framing
 from grok_lsp.accounting import Accounting
 from grok_lsp.clients import ClientQuirks
 from grok_lsp.codeactions.store import ExplanationStore
+from grok_lsp.completions.pipeline import Pipeline
 from grok_lsp.connection import Connection, connection_changed
 from grok_lsp.documents.sending import SendPolicy
 from grok_lsp.governor import Governor, Limits
 from grok_lsp.masking import mask
 from grok_lsp.metrics import Metrics
-from grok_lsp.pipeline import Pipeline
 from grok_lsp.prompt import PromptBuilder
 from grok_lsp.protocol import LenientProtocol
 from grok_lsp.settings import LoadedSettings, Settings, load_settings

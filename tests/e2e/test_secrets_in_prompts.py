@@ -9,7 +9,7 @@ from tests.conftest import Emulator, StartClient, open_document
 from tests.e2e.test_inline import inline_params
 from tests.e2e.test_secrets import prompt_of
 
-from grok_lsp.postprocess import CURSOR_MARKER
+from grok_lsp.completions.postprocess import CURSOR_MARKER
 from grok_lsp.redaction import PLACEHOLDER
 
 

@@ -12,20 +12,24 @@ drips, pings or sends empty deltas.
 A stream stops as soon as its `StopRule` says the suggestion is complete. Streams outlive the
 editor request that started them (the editor cancels on every keystroke), so the next keystroke
 can still use them; a stream that no longer fits what the user typed is closed at once.
+The pipeline also keeps each document's latest editor request (`editor_request`): a newer one
+cancels the older, which pygls answers with `RequestCancelled`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from grok_lsp import policy
+from grok_lsp.completions.postprocess import CursorContext, StopRule, finish
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.metrics import Metrics
-from grok_lsp.postprocess import CursorContext, StopRule, finish
 from grok_lsp.prompt import Message
 from grok_lsp.provider.client import ChatStream, ProviderClient
 from grok_lsp.provider.errors import ProviderTimeoutError
@@ -116,8 +120,24 @@ class Pipeline:
         self._on_busy = on_busy
         self._admit = admit
         self._pace = pace
-        self._streams: dict[str, _Stream] = {}
+        self._streams: dict[str, _Stream] = {}  # the upstream stream of each document
+        self._requests: dict[str, asyncio.Task[Any]] = {}  # the editor's latest, per document
         self._typeahead: dict[str, list[tuple[Anchor, str]]] = {}
+
+    @contextlib.contextmanager
+    def editor_request(self, uri: str) -> Iterator[None]:
+        """Within it, the running task is the editor's latest request for `uri`: an older one
+        still running is cancelled (pygls answers it with `RequestCancelled`)."""
+        previous, current = self._requests.get(uri), asyncio.current_task()
+        if previous is not None and previous is not current and not previous.done():
+            previous.cancel()
+        if current is not None:
+            self._requests[uri] = current
+        try:
+            yield
+        finally:
+            if self._requests.get(uri) is current:
+                del self._requests[uri]
 
     def forget(self, uri: str) -> None:
         self._typeahead.pop(uri, None)
