@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grok_lsp.codeactions import explain, lightbulb
-from grok_lsp.features import inline, lifecycle, nextedits, stats, sync
+from grok_lsp.features import acceptance, inline, lifecycle, nextedits, stats, sync
 from grok_lsp.server import GrokServer
 
 
@@ -12,6 +12,7 @@ def create_server(environ: dict[str, str] | None = None) -> GrokServer:
     lifecycle.register(server)
     sync.register(server)
     inline.register(server)
+    acceptance.register(server)
     nextedits.register(server)
     lightbulb.register(server)
     explain.register(server)

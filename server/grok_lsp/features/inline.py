@@ -12,8 +12,10 @@ import asyncio
 import logging
 
 from lsprotocol import types as t
+from pygls.workspace import TextDocument
 
 from grok_lsp import textpos
+from grok_lsp.acceptance import ACCEPT_COMMAND
 from grok_lsp.completions.cursor import cursor_context
 from grok_lsp.completions.items import ItemSupport, completion_item
 from grok_lsp.completions.pipeline import Query
@@ -25,13 +27,15 @@ from grok_lsp.provider.request import ChatRequest
 
 log = logging.getLogger(__name__)
 
+_BEFORE_CHARS = 256  # text before the cursor that, with the suggestion, identifies it
+
 
 def register(server: Host) -> None:
     async def suggest(ls: Host, uri: str, position: t.Position, automatic: bool) -> str:
         ls.metrics.requests += 1
         try:
             with ls.pipeline.editor_request(uri):  # an older one is superseded
-                return await _suggest(ls, uri, position, automatic)
+                return await suggest_at(ls, uri, position, automatic)
         except asyncio.CancelledError:
             ls.metrics.cancelled += 1
             raise
@@ -44,11 +48,29 @@ def register(server: Host) -> None:
         ls: Host, params: t.InlineCompletionParams
     ) -> t.InlineCompletionList:
         automatic = params.context.trigger_kind == t.InlineCompletionTriggerKind.Automatic
-        text = await suggest(ls, params.text_document.uri, params.position, automatic)
-        if not text:
+        uri = params.text_document.uri
+        text = await suggest(ls, uri, params.position, automatic)
+        if not text or uri not in ls.workspace.text_documents:
             return t.InlineCompletionList(items=[])
+        document = ls.workspace.text_documents[uri]
+        offset = _offset(ls, document, params.position)
         here = t.Range(start=params.position, end=params.position)
-        return t.InlineCompletionList(items=[t.InlineCompletionItem(insert_text=text, range=here)])
+        # To cycle through (VS Code's Alt+], Neovim's inline_completion.select()): the
+        # alternatives that cost no request. Only the first counts as a suggestion offered.
+        return t.InlineCompletionList(
+            items=[
+                t.InlineCompletionItem(
+                    insert_text=choice,
+                    range=here,
+                    command=t.Command(
+                        "Grok: suggestion accepted",
+                        ACCEPT_COMMAND,
+                        arguments=[_offer(ls, uri, document.source, offset, choice, index > 0)],
+                    ),
+                )
+                for index, choice in enumerate(alternatives(text))
+            ]
+        )
 
     @server.feature(
         t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", "(", " "])
@@ -60,16 +82,49 @@ def register(server: Host) -> None:
         # A client that does not say how the request was triggered is taken at its word.
         context = params.context
         automatic = context is not None and context.trigger_kind != t.CompletionTriggerKind.Invoked
-        opened = ls.workspace.text_documents.get(params.text_document.uri)
+        uri = params.text_document.uri
+        opened = ls.workspace.text_documents.get(uri)
         source = opened.source if opened is not None else ""  # the text the position is in
-        text = await suggest(ls, params.text_document.uri, params.position, automatic)
+        text = await suggest(ls, uri, params.position, automatic)
+        if not text:
+            return t.CompletionList(is_incomplete=True, items=[])
         encoding = textpos.encoding_name(ls.workspace.position_encoding)
+        offset = textpos.offset_at(source, params.position, encoding)
+        # A popup item reports nothing back: it counts as accepted once typed or taken whole.
+        _offer(ls, uri, source, offset, text)
         support = ItemSupport.of(ls.client_capabilities, ls.quirks)
-        items = [completion_item(source, params.position, text, encoding, support)] if text else []
-        return t.CompletionList(is_incomplete=True, items=items)
+        item = completion_item(source, params.position, text, encoding, support)
+        return t.CompletionList(is_incomplete=True, items=[item])
 
 
-async def _suggest(ls: Host, uri: str, position: t.Position, automatic: bool) -> str:
+def _offset(ls: Host, document: TextDocument, position: t.Position) -> int:
+    if isinstance(document, LspTextDocument):  # found from the last edit's line: microseconds
+        return document.offset_at(position)
+    return textpos.offset_at(
+        document.source, position, textpos.encoding_name(ls.workspace.position_encoding)
+    )
+
+
+def _offer(
+    ls: Host, uri: str, source: str, offset: int, text: str, alternative: bool = False
+) -> str:
+    """Records `text` as offered at `offset` of `source` (see acceptance.py); returns its id."""
+    before = source[max(0, offset - _BEFORE_CHARS) : offset]
+    return ls.metrics.acceptance.offer(uri, offset, before, text, alternative)
+
+
+def alternatives(text: str) -> list[str]:
+    """The suggestion, then the shorter ones it holds, which cost no request: a block up to
+    its first line that has code in it."""
+    lines = text.split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
+    shorter = "\n".join(lines[: first + 1])
+    return [text, shorter] if shorter.strip() and shorter != text else [text]
+
+
+async def suggest_at(
+    ls: Host, uri: str, position: t.Position, automatic: bool, debounce: bool = True
+) -> str:
     settings = ls.settings
     if not settings.completion.enabled or ls.status.is_paused():
         return ""
@@ -80,11 +135,7 @@ async def _suggest(ls: Host, uri: str, position: t.Position, automatic: bool) ->
     if ls.send_policy.unsendable(document) is not None:
         return ""
     source = document.source
-    if isinstance(document, LspTextDocument):  # found from the last edit's line: microseconds
-        offset = document.offset_at(position)
-    else:
-        encoding = textpos.encoding_name(ls.workspace.position_encoding)
-        offset = textpos.offset_at(source, position, encoding)
+    offset = _offset(ls, document, position)
     context = cursor_context(source, offset, settings.completion.max_lines)
     if (
         automatic
@@ -116,7 +167,7 @@ async def _suggest(ls: Host, uri: str, position: t.Position, automatic: bool) ->
     suggestion = await ls.pipeline.complete(
         query,
         build_request,
-        settings.completion.debounce_ms / 1000,
+        settings.completion.debounce_ms / 1000 if debounce else 0.0,
         settings.completion.timeout_ms / 1000,
     )
     if suggestion:
