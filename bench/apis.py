@@ -42,7 +42,8 @@ from bench.common import (
 )
 from bench.rawlsp import LspProcess, ms, open_document, position_of, start_server
 from grok_lsp.emulator import BackgroundEmulator, EmulatorAdmin, EmulatorConfig
-from grok_lsp.provider.client import API, ChatRequest, ProviderClient
+from grok_lsp.provider.client import API, ProviderClient
+from grok_lsp.provider.request import ChatRequest
 
 NAME = "apis"
 APIS: tuple[API, ...] = ("chat", "responses")

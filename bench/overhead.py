@@ -52,7 +52,7 @@ from bench.common import (
 )
 from bench.rawlsp import ms, open_document, position_of, start_server
 from grok_lsp import textpos
-from grok_lsp.features.documents import LspTextDocument
+from grok_lsp.documents.workspace import LspTextDocument
 from grok_lsp.prompt import FileView, PromptBuilder
 from grok_lsp.settings import PromptSettings
 
@@ -216,7 +216,7 @@ def handling_costs(lines: int, repeat: int) -> dict[str, float]:
     )
     costs["query slices"] = median_us(lambda: (source[:offset], source[offset:]), repeat)
 
-    def view() -> FileView:  # as `documents.file_view` makes it
+    def view() -> FileView:  # as `SendPolicy.file_view` makes it
         return FileView(URI, "big.py", "python", document.source, document.edit_log.mark())
 
     builder = PromptBuilder(PromptSettings())
@@ -237,7 +237,7 @@ def handling_costs(lines: int, repeat: int) -> dict[str, float]:
 # --- the report --------------------------------------------------------------------------------
 
 
-# The same benchmark's figures before its fixes (grok-lsp's prompt.py and features/documents.py
+# The same benchmark's figures before its fixes (grok-lsp's prompt.py and documents/workspace.py
 # as at commit 4b9d69c, everything else as measured), drawn and tabled beside the current ones.
 BEFORE = RESULTS / "overhead-before.jsonl"
 COMPARED = (
@@ -355,7 +355,7 @@ def before_after(results: list[SizeResult]) -> str:
         rows.append([label, *cells])
     return "\n".join(
         [
-            "Before -> after the fixes in `prompt.py` and `features/documents.py` (the baseline, "
+            "Before -> after the fixes in `prompt.py` and `documents/workspace.py` (the baseline, "
             f"`{BEFORE.name}`, is this benchmark run on the code before them: {stated}):",
             "",
             table(["figure", *(f"{r.lines:,} lines" for r in results)], rows),

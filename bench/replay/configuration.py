@@ -20,16 +20,16 @@ from grok_lsp.emulator import EmulatorAdmin
 from tests.support.lsp import launch, server_stats
 
 LOGS = Path(tempfile.gettempdir()) / "grok-lsp-replay-logs" / str(os.getpid())
-ORPHAN_GRACE_S = 0.5  # grok_lsp.pipeline.ORPHAN_GRACE_S, compressed with the rest
+ORPHAN_GRACE_S = 0.5  # grok_lsp.policy.ORPHAN_GRACE_S, compressed with the rest
 
 # The server, started with its orphan-stream grace period compressed like every other delay.
 _BOOT = (
     "import sys\n"
-    "import grok_lsp.pipeline as pipeline\n"
-    "if hasattr(pipeline, 'ORPHAN_GRACE_S'):\n"
-    "    pipeline.ORPHAN_GRACE_S = float(sys.argv[1])\n"
+    "import grok_lsp.policy as policy\n"
+    "if hasattr(policy, 'ORPHAN_GRACE_S'):\n"
+    "    policy.ORPHAN_GRACE_S = float(sys.argv[1])\n"
     "else:\n"
-    "    print('replay: grok_lsp.pipeline.ORPHAN_GRACE_S is gone; not compressed', "
+    "    print('replay: grok_lsp.policy.ORPHAN_GRACE_S is gone; not compressed', "
     "file=sys.stderr)\n"
     "from grok_lsp.cli import main\n"
     "sys.exit(main(['--log-level', 'WARNING', '--log-file', sys.argv[2]]))\n"

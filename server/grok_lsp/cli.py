@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from grok_lsp.trysession import run_try
 
         return run_try(args.file, args.line, args.col, args.repeat)
-    from grok_lsp.server import create_server
+    from grok_lsp.wiring import create_server
 
     server = create_server()
     if args.tcp:

@@ -9,13 +9,12 @@ minute to one a second would hold back every second suggestion of a burst of typ
 are the ones the user waits for); one over that waits for its slot (`pace`) rather than being
 dropped, and a newer keystroke replaces it while it waits.
 A rate limit opens a short circuit: automatic completions are dropped until it closes, with the
-API's `retry-after` when it sent one, else a doubling backoff, never longer than `MAX_PAUSE_S`
-(a `retry-after` of 999999999, an HTTP date far ahead, or milliseconds sent as seconds would
-pause for days). An explicit request, or a settings change (`close_circuit`), tries again at
-once.
+API's `retry-after` when it sent one, else a doubling backoff, never longer than
+`policy.MAX_PAUSE_S`. An explicit request, or a settings change (`close_circuit`), tries again
+at once.
 
-Today's spend is saved to a small file, at most every `SAVE_EVERY_S` (a write on every answer
-cost about 0.5 ms of its path) and when the server stops. A save adds what this server spent
+Today's spend is saved to a small file, at most every `policy.SAVE_EVERY_S` and when the
+server stops. A save adds what this server spent
 since its last save to what the file holds, so two servers on the same day add up.
 """
 
@@ -32,12 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-log = logging.getLogger(__name__)
+from grok_lsp.policy import BACKOFF_MAX_S, BACKOFF_START_S, MAX_PAUSE_S, SAVE_EVERY_S
+from grok_lsp.settings import Settings
 
-BACKOFF_START_S = 1.0
-BACKOFF_MAX_S = 60.0
-MAX_PAUSE_S = 300.0
-SAVE_EVERY_S = 5.0
+log = logging.getLogger(__name__)
 
 Later = Callable[[float, Callable[[], None]], object]
 """Runs a callback after a delay in seconds (the event loop's `call_later`)."""
@@ -47,6 +44,24 @@ Later = Callable[[float, Callable[[], None]], object]
 class Refusal:
     kind: Literal["circuit", "unchanged", "rate", "pace", "spend"]
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The user's caps and the account's rate, as the settings give them."""
+
+    per_minute: int  # automatic requests a minute (`completion.maxRequestsPerMinute`)
+    daily_usd: float | None  # `completion.dailySpendLimitUsd`
+    account_per_minute: int  # the account's limit (`rateLimitPerMinute`): sets the pace
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        completion = settings.completion
+        return cls(
+            completion.max_requests_per_minute,
+            completion.daily_spend_limit_usd,
+            settings.rate_limit_per_minute,
+        )
 
 
 def per_second_of(per_minute: int) -> int:
@@ -61,8 +76,12 @@ class Governor:
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], dt.date] = dt.date.today,
         later: Later | None = None,
+        on_spend_ceiling: Callable[[str], None] = lambda _reason: None,
     ) -> None:
-        """Without `later`, every spend is saved at once."""
+        """Without `later`, every spend is saved at once. `on_spend_ceiling` is told the reason
+        each time the daily ceiling refuses a request."""
+        self.limits = Limits.of(Settings())
+        self._on_spend_ceiling = on_spend_ceiling
         self._clock = clock
         self._today = today
         self._spend_file = spend_file
@@ -97,6 +116,24 @@ class Governor:
         self._backoff = BACKOFF_START_S
 
     # automatic requests -----------------------------------------------------------------------
+    def admits(self, key: str, version: int | None, automatic: bool) -> bool:
+        """The word on a request for document `key` (a URI, or a name of its own for another
+        feature's requests) at `version`, under `limits`; an admitted one is counted."""
+        limits = self.limits
+        refusal = self.refusal(
+            key, version, automatic, limits.per_minute, limits.daily_usd, limits.account_per_minute
+        )
+        if refusal is None:
+            return True
+        log.debug("not sent: %s", refusal.reason)
+        if refusal.kind == "spend":
+            self._on_spend_ceiling(refusal.reason)
+        return False
+
+    def wait_for_pace(self, automatic: bool) -> float:
+        """Seconds an automatic request waits for the per-second rate; explicit ones do not."""
+        return self.pace(self.limits.account_per_minute) if automatic else 0.0
+
     def refusal(
         self,
         uri: str,

@@ -3,9 +3,9 @@
 The model reads the user's recent edits in the order made (`edithistory.py`) and an editable
 region around the cursor, after the same stable layers as completions; it answers the region
 rewritten (Zeta's approach), in the code actions' JSON shape. The rewrite becomes minimal edits
-(`editplan.minimal_edits`, then narrowed to the characters that differ within a line); the one
-offered is the nearest after the cursor (else the nearest before it), never one at the cursor
-itself, where the inline completion is.
+(`codeactions.plan.minimal_edits`, then narrowed to the characters that differ within a line);
+the one offered is the nearest after the cursor (else the nearest before it), never one at the
+cursor itself, where the inline completion is.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from grok_lsp.codeactions.plan import Edit, Region, minimal_edits, region
+from grok_lsp.completions.postprocess import CURSOR_MARKER
 from grok_lsp.drift import changed_span
-from grok_lsp.editplan import Edit, Region, minimal_edits, region
-from grok_lsp.postprocess import CURSOR_MARKER
 from grok_lsp.redaction import scrub_around
 
 REGION_LINES_BEFORE = 5

@@ -20,8 +20,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from grok_lsp.completions.postprocess import COMPLETION_TASK, CURSOR_MARKER
 from grok_lsp.drift import Drift, EditMark
-from grok_lsp.postprocess import COMPLETION_TASK, CURSOR_MARKER
 from grok_lsp.redaction import KEY_MARK, encodable, scrub, scrub_around, scrub_slice
 from grok_lsp.settings import PromptSettings
 

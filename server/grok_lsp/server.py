@@ -1,9 +1,14 @@
-"""Builds the language server: its state, and the wiring of each feature module."""
+"""The language server: its parts, built and kept in step with the settings.
+
+The parts each have a module: the status the user sees (`status.py`), what requests cost
+(`accounting.py`), the API client (`connection.py`), when a request may go (`governor.py`),
+completions in flight (`completions/pipeline.py`), prompts (`prompt.py`). The features see the
+server through `host.Host`; `wiring.py` registers them.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import os
 import sys
@@ -13,48 +18,26 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-import httpx
 from lsprotocol import types as t
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from grok_lsp import __version__, framing
+from grok_lsp.accounting import Accounting
 from grok_lsp.clients import ClientQuirks
-from grok_lsp.estimate import Exchange, UsageEstimator
-from grok_lsp.explainstore import ExplanationStore
-from grok_lsp.failures import describe
-from grok_lsp.governor import Governor
+from grok_lsp.codeactions.store import ExplanationStore
+from grok_lsp.completions.pipeline import Pipeline
+from grok_lsp.connection import Connection, connection_changed
+from grok_lsp.documents.sending import SendPolicy
+from grok_lsp.governor import Governor, Limits
 from grok_lsp.masking import mask
 from grok_lsp.metrics import Metrics
-from grok_lsp.pipeline import Pipeline, Query
-from grok_lsp.pricing import ModelPrice, cost_usd
-from grok_lsp.privacy import key_in_clear
 from grok_lsp.prompt import PromptBuilder
 from grok_lsp.protocol import LenientProtocol
-from grok_lsp.provider.client import ProviderClient
-from grok_lsp.provider.errors import (
-    AuthenticationError,
-    ConfigurationError,
-    CreditsExhaustedError,
-    ModelNotFoundError,
-    ProviderError,
-    RateLimitError,
-)
-from grok_lsp.provider.refusals import RefusedFields
-from grok_lsp.provider.usage import Usage
-from grok_lsp.redaction import scrub
 from grok_lsp.settings import LoadedSettings, Settings, load_settings
+from grok_lsp.status import Status
 
 log = logging.getLogger(__name__)
-
-STATUS_NOTIFICATION = "grok/status"
-# Failures that every further request would repeat: pause until the settings change.
-_STOPPING_ERRORS = (
-    AuthenticationError,
-    ConfigurationError,
-    CreditsExhaustedError,
-    ModelNotFoundError,
-)
 
 
 def state_dir(environ: dict[str, str]) -> Path:
@@ -78,23 +61,32 @@ class GrokServer(LanguageServer):
         self.settings = Settings()
         self.metrics = Metrics()
         self.prompts = PromptBuilder(self.settings.prompt)
-        self.pipeline = Pipeline(
-            self.provider, self.metrics, self.record_usage, self._busy, self.admit, self.pace
+        self.governor = Governor(
+            state_dir(self.environ) / "spend.json",
+            later=_call_later,
+            on_spend_ceiling=lambda reason: self.status.spend_ceiling_reached(reason),
         )
-        self.governor = Governor(state_dir(self.environ) / "spend.json", later=_call_later)
-        self.state = "idle"
-        self.last_error: str | None = None
-        self._provider: ProviderClient | None = None
-        self.refused_fields = RefusedFields()  # outlives each client: for the server's life
-        self._announced: set[str] = set()  # error kinds already shown to the user
-        self._unpriced: set[str] = set()  # models whose price is unknown, already told
-        # The day the spend ceiling was announced: once a day, not again after every success.
-        self._spend_announced: dt.date | None = None
+        self.status = Status(
+            self.protocol.notify,
+            self.window_show_message,
+            self.window_log_message,
+            self.governor,
+            self.metrics,
+        )
+        self.accounting = Accounting(self.metrics, self.governor, self.notify_user)
+        self.accounting.use_settings(self.settings)
+        self.connection = Connection(lambda: self.settings, self.notify_user, self.spawn)
+        self.pipeline = Pipeline(
+            self.connection.client,
+            self.metrics,
+            self.accounting.record,
+            self.status.busy,
+            lambda query: self.governor.admits(query.uri, query.version, query.automatic),
+            lambda query: self.governor.wait_for_pace(query.automatic),
+        )
         self._background: set[asyncio.Future[Any]] = set()
-        self.paused_reason: str | None = None  # set by failures that retrying cannot fix
-        self._rate_limited = False  # the state shows a rate limit's pause
         self.explanations = ExplanationStore()
-        self.usage_estimator = UsageEstimator()
+        self.send_policy = SendPolicy(lambda: self.settings, lambda: self.workspace)
         self.exit_code = 0
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
@@ -134,66 +126,18 @@ class GrokServer(LanguageServer):
                     + "; ".join(loaded.problems),
                 )
             )
-        if (old.model, old.completion, old.actions) != (
-            self.settings.model,
-            self.settings.completion,
-            self.settings.actions,
-        ):
-            self.paused_reason = None  # e.g. a model that was not found has been changed
-            self._spend_announced = None  # e.g. a ceiling raised, then reached again
-        if old.prompt != self.settings.prompt or old.api_key != self.settings.api_key:
+        new = self.settings
+        if (old.model, old.completion, old.actions) != (new.model, new.completion, new.actions):
+            self.status.requests_changed()
+        if old.prompt != new.prompt or old.api_key != new.api_key:
             # (a new key is masked in prompts: snapshots scrubbed before it was held go)
-            self.prompts = PromptBuilder(self.settings.prompt)
-        connection = ("api_key", "base_url", "ca_bundle", "api")
-        rebuild = old.completion.timeout_ms != self.settings.completion.timeout_ms
-        if rebuild or any(
-            getattr(old, name) != getattr(self.settings, name) for name in connection
-        ):
-            self._announced.clear()  # a new key or endpoint deserves fresh error messages
-            self.paused_reason = None
-            self._drop_provider()
+            self.prompts = PromptBuilder(new.prompt)
+        if connection_changed(old, new):
+            self.status.connection_changed()
+            self.connection.drop()
+        self.governor.limits = Limits.of(new)
+        self.accounting.use_settings(new)
         return loaded
-
-    # provider -------------------------------------------------------------------------------
-    def provider(self) -> ProviderClient:
-        if self._provider is None:
-            key = self.settings.api_key_value()
-            in_clear = key is not None and key_in_clear(self.settings.base_url)
-            try:
-                self._provider = ProviderClient(
-                    self.settings.base_url,
-                    None if in_clear else key,
-                    timeout=httpx.Timeout(self.settings.completion.timeout_ms / 1000, connect=5.0),
-                    verify=self.settings.ca_bundle or True,
-                    api=self.settings.wire_api,
-                    refused=self.refused_fields,
-                )
-            except OSError as error:  # ssl.SSLError too: a missing or unreadable CA bundle
-                reason = error.strerror or str(error)
-                raise ConfigurationError(
-                    f"cannot use `grok.caBundle` {self.settings.ca_bundle}: {reason}"
-                ) from None
-            except (ValueError, ImportError, httpx.InvalidURL) as error:
-                # httpx builds a transport for each proxy in the environment at once: an unknown
-                # scheme, a bad URL, or SOCKS without the `socksio` package fails here.
-                raise ConfigurationError(
-                    "cannot use the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or "
-                    f"ALL_PROXY): {scrub(str(error))} Fix it and restart grok-lsp."
-                ) from None
-            if in_clear:
-                self.notify_user(
-                    f"grok-lsp: `grok.baseUrl` ({self.settings.base_url}) is plain http:// to "
-                    "another machine, so the API key is not sent: it would cross the network "
-                    "readable by anyone on the way. Use https://, or a loopback address "
-                    "(localhost, 127.0.0.1, [::1]) for a local server."
-                )
-        return self._provider
-
-    def _drop_provider(self) -> None:
-        if self._provider is not None:
-            old = self._provider
-            self._provider = None
-            self.spawn(old.aclose())
 
     def forget(self, uri: str) -> None:
         """A document was closed: drop everything kept for it."""
@@ -201,14 +145,12 @@ class GrokServer(LanguageServer):
         self.prompts.forget(uri)
         self.governor.forget(uri)
         self.explanations.forget(uri)
-        self.usage_estimator.forget(self.conv_id(uri))
+        self.accounting.forget(self.conv_id(uri))
 
     async def close(self) -> None:
         self.governor.flush()
         await self.pipeline.close()
-        if self._provider is not None:
-            await self._provider.aclose()
-            self._provider = None
+        await self.connection.aclose()
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         """Run in the background, keeping a reference and logging failures."""
@@ -220,118 +162,6 @@ class GrokServer(LanguageServer):
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.warning("background task failed", exc_info=task.exception())
-
-    # accounting and status ------------------------------------------------------------------
-    def record_usage(self, exchange: Exchange) -> tuple[Usage, float | None]:
-        """Count a request that reached the API (one that never did costs nothing): its usage,
-        reported or estimated, and its cost (None when the model's price is unknown)."""
-        if exchange.model:
-            self.metrics.served_model = exchange.model
-        prices = {
-            name: ModelPrice(price.input, price.cached_input, price.output)
-            for name, price in self.settings.prices.items()
-        }
-        served = exchange.model or self.settings.completion_model
-        usage, estimated = self.usage_estimator.usage(exchange)
-        cost = cost_usd(usage, served, prices)
-        if estimated:
-            self.metrics.record_estimate(usage, cost)
-        else:
-            self.metrics.record_usage(usage, cost)
-        if cost is None:
-            self._unpriced_model(served)
-        self.governor.add_spend(cost or 0.0)
-        return usage, cost
-
-    def _unpriced_model(self, model: str) -> None:
-        """Once per model: its cost is unknown where the API reports none (a stream closed
-        early never gets its usage), which a daily spend ceiling would silently not count."""
-        if model in self._unpriced:
-            return
-        self._unpriced.add(model)
-        ceiling = self.settings.completion.daily_spend_limit_usd is not None
-        self.notify_user(
-            f"grok-lsp: no price is known for the model `{model}`, so the cost of requests the "
-            "API does not report (a stream closed early, a server that sends no usage) is not "
-            + ("counted against `completion.dailySpendLimitUsd`" if ceiling else "counted")
-            + ". Add the model to `grok.prices` (all zeros for a local model)."
-        )
-
-    def pace(self, query: Query) -> float:
-        """Seconds an automatic request waits for the per-second rate; explicit ones do not."""
-        if not query.automatic:
-            return 0.0
-        return self.governor.pace(self.settings.rate_limit_per_minute)
-
-    def admit(self, query: Query) -> bool:
-        """The cost governor's word on sending `query` upstream."""
-        return self.admits(query.uri, query.version, query.automatic)
-
-    def admits(self, key: str, version: int | None, automatic: bool) -> bool:
-        """The cost governor's word on a request for document `key` (a URI, or a name of
-        its own for another feature's requests) at `version`."""
-        completion = self.settings.completion
-        refusal = self.governor.refusal(
-            key,
-            version,
-            automatic,
-            completion.max_requests_per_minute,
-            completion.daily_spend_limit_usd,
-            self.settings.rate_limit_per_minute,
-        )
-        if refusal is None:
-            return True
-        log.debug("completion not sent: %s", refusal.reason)
-        if refusal.kind == "spend" and self._spend_announced != self.governor.day:
-            self._spend_announced = self.governor.day
-            self.notify_user(
-                f"grok-lsp: automatic completions are paused: {refusal.reason} "
-                "(`grok.completion.dailySpendLimitUsd`). Explicit requests still work."
-            )
-            self.set_state("paused", refusal.reason)
-        return False
-
-    def _busy(self, busy: bool) -> None:
-        if self.state not in ("error", "paused") or busy:
-            self.set_state("thinking" if busy else "idle")
-
-    def set_state(self, state: str, message: str | None = None) -> None:
-        if state == self.state and message is None:
-            return
-        self.state = state
-        shown = None if message is None else mask(message)
-        self.protocol.notify(STATUS_NOTIFICATION, {"state": state, "message": shown})
-
-    def report_error(self, error: ProviderError, action: str) -> None:
-        """One clear message per kind of failure; every failure is logged."""
-        self.metrics.errors += 1
-        kind = type(error).__name__
-        text = describe(error, action)
-        self.last_error = text
-        log.warning("%s (%s, status %s)", text, kind, error.status_code)
-        self.window_log_message(t.LogMessageParams(type=t.MessageType.Warning, message=text))
-        # The status bar gets the headline: the API's words go to the log and one pop-up only.
-        state, status = "error", describe(error, action, detail=False)
-        if isinstance(error, _STOPPING_ERRORS):
-            self.paused_reason = text
-            text += " Requests are paused until the settings change."
-        elif isinstance(error, RateLimitError):
-            wait = self.governor.rate_limited(error.retry_after)
-            resume = f"Automatic completions resume in {_duration(wait)}"
-            text += f" {resume}; an explicit request tries at once."
-            state, status = "paused", f"{status} {resume}."
-            self._rate_limited = True
-            asyncio.get_running_loop().call_later(wait, self._circuit_closed)
-        self.set_state(state, status)
-        if kind not in self._announced:
-            self._announced.add(kind)
-            self.window_show_message(t.ShowMessageParams(type=t.MessageType.Error, message=text))
-
-    def _circuit_closed(self) -> None:
-        if self._rate_limited and not self.governor.circuit_open():
-            self._rate_limited = False
-            if self.state == "paused":
-                self.set_state("idle")
 
     def conv_id(self, uri: str) -> str:
         """Stable per workspace+document, so requests reach the server holding their prefix."""
@@ -345,49 +175,8 @@ class GrokServer(LanguageServer):
         super().window_log_message(t.LogMessageParams(params.type, mask(params.message)))
 
     def notify_user(self, message: str) -> None:
-        log.info("%s", message)
-        self.window_show_message(t.ShowMessageParams(type=t.MessageType.Warning, message=message))
-
-    def is_paused(self) -> bool:
-        return self.paused_reason is not None
-
-    def clear_error(self) -> None:
-        """A request went through, or the settings changed: failures may be new again."""
-        self.governor.close_circuit()
-        self._announced.clear()
-        self._circuit_closed()
-        if self.state == "error":
-            self.set_state("idle")
+        self.status.tell(message)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log out-of-band errors instead of a pop-up for each."""
         log.error("server error from %s", getattr(source, "__name__", source), exc_info=error)
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
-
-
-def create_server(environ: dict[str, str] | None = None) -> GrokServer:
-    from grok_lsp.features import (
-        acceptance,
-        actions,
-        explanations,
-        inline,
-        lifecycle,
-        nextedits,
-        stats,
-    )
-
-    server = GrokServer(environ)
-    lifecycle.register(server)
-    inline.register(server)
-    acceptance.register(server)
-    nextedits.register(server)
-    actions.register(server)
-    explanations.register(server)
-    stats.register(server)
-    return server
-
-
-__all__ = ["GrokServer", "create_server", "load_settings"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grok_lsp.ignorefiles import RECHECK_SECONDS
+from grok_lsp.documents.ignorefiles import RECHECK_SECONDS
 from tests.conftest import StartClient
 from tests.support.emulator import Emulator
 from tests.support.inline import inline_params

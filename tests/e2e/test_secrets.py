@@ -202,7 +202,7 @@ def test_tls_is_verified_by_default_and_a_ca_bundle_is_accepted(tmp_path: Path) 
     def context(settings: dict[str, Any]) -> ssl.SSLContext:
         server = GrokServer({"XAI_API_KEY": TEST_KEY, "GROK_LSP_STATE_DIR": str(tmp_path)})
         server.settings = Settings.model_validate(settings)
-        provider = server.provider()
+        provider = server.connection.client()
         # httpx's and httpcore's private attributes: the only place the SSL context shows.
         pool = provider._client._transport._pool  # type: ignore[attr-defined]
         found: ssl.SSLContext = pool._ssl_context

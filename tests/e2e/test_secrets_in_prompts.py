@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types as t
 
-from grok_lsp.postprocess import CURSOR_MARKER
+from grok_lsp.completions.postprocess import CURSOR_MARKER
 from grok_lsp.redaction import PLACEHOLDER
 from tests.conftest import StartClient
 from tests.support.emulator import Emulator

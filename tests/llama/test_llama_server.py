@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from grok_lsp.provider.client import ChatRequest, ProviderClient
+from grok_lsp.provider.client import ProviderClient
 from grok_lsp.provider.errors import StreamInterruptedError
+from grok_lsp.provider.request import ChatRequest
 from tests.conftest import StartClient
 from tests.support.actions import F401, SOURCE, actions_at, titled
 from tests.support.inline import inline_params, inserted

@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from grok_lsp.provider.client import ChatRequest, ProviderClient
+from grok_lsp.provider.client import ProviderClient
+from grok_lsp.provider.request import ChatRequest
 
 KEY = "xai-Sup3rSecretKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"
 BASE = "https://api.test/v1"

@@ -8,7 +8,7 @@ from lsprotocol import types as t
 from pygls.workspace import PositionCodec
 
 from grok_lsp import textpos
-from grok_lsp.features.documents import LspTextDocument
+from grok_lsp.documents.workspace import LspTextDocument
 
 
 def document(text: str, encoding: str = "utf-16") -> LspTextDocument:

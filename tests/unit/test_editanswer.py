@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.editanswer import MalformedAnswer, parse_answer
+from grok_lsp.codeactions.answer import MalformedAnswer, parse_answer
 
 TARGET = "import os\nimport sys\n"
 FIXED = "import sys\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.editplan import applied, minimal_edits, region
+from grok_lsp.codeactions.plan import applied, minimal_edits, region
 
 SOURCE = "import os\nimport sys\n\n\ndef main():\n    print(sys.argv)\n"
 

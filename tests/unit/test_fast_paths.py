@@ -13,8 +13,8 @@ from lsprotocol import types as t
 from pygls.workspace import PositionCodec
 
 from grok_lsp import textpos
+from grok_lsp.documents.workspace import LspTextDocument
 from grok_lsp.drift import Drift
-from grok_lsp.features.documents import LspTextDocument
 
 # Line breaks of every kind, a lone CR, a form feed (not a break), wide characters.
 _PIECES = st.sampled_from(["a", "bc", " ", "\n", "\n", "\r\n", "\r", "\x0c", "é", "😀"])

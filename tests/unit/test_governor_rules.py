@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from grok_lsp.governor import BACKOFF_MAX_S, MAX_PAUSE_S, SAVE_EVERY_S, Governor
+from grok_lsp.governor import Governor
+from grok_lsp.policy import BACKOFF_MAX_S, MAX_PAUSE_S, SAVE_EVERY_S
 
 URI = "file:///work/a.py"
 DAY = dt.date(2026, 11, 25)

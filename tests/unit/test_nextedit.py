@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.editplan import Edit
+from grok_lsp.codeactions.plan import Edit
 from grok_lsp.nextedit import in_word, line_by_line, narrow, offered, target, task
 
 SOURCE = "def foo(x):\n    return x\n\n\nprint(foo(1))\ny = foo(2)\n"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.postprocess import CursorContext, StopRule, finish
+from grok_lsp.completions.postprocess import CursorContext, StopRule, finish
 
 MID_LINE = CursorContext(line_prefix="    total = compute(", line_suffix=")", following="")
 END_OF_LINE = CursorContext(line_prefix="    return fib(n - 1) + ", line_suffix="", following="")

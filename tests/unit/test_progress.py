@@ -11,8 +11,8 @@ import pytest
 from lsprotocol import types as t
 from pygls.progress import Progress as PyglsProgress
 
-from grok_lsp import ask
-from grok_lsp.ask import Progress
+from grok_lsp.codeactions import ask
+from grok_lsp.codeactions.ask import Progress
 
 
 class FakeProtocol:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.syntax import in_comment_or_string
+from grok_lsp.completions.syntax import in_comment_or_string
 
 INSIDE = [
     ("python", "x = 1  # the count of"),

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.verify import (
+from grok_lsp.codeactions.verify import (
     DEFAULT_CHECKERS,
     Checker,
     Finding,

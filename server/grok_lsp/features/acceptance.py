@@ -21,8 +21,8 @@ from typing import Any
 from grok_lsp import textpos
 from grok_lsp.acceptance import ACCEPT_COMMAND, Offer
 from grok_lsp.features.inline import suggest_at
+from grok_lsp.host import Host
 from grok_lsp.provider.errors import ProviderError
-from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
 
@@ -40,26 +40,26 @@ def item_id(params: Any) -> str | None:
     return first if isinstance(first, str) else None
 
 
-def register(server: GrokServer) -> None:
+def register(server: Host) -> None:
     @server.command(ACCEPT_COMMAND)
-    def did_accept(ls: GrokServer, *arguments: Any) -> None:
+    def did_accept(ls: Host, *arguments: Any) -> None:
         key = arguments[0] if arguments else None
         offer = ls.metrics.acceptance.saw_accepted(key) if isinstance(key, str) else None
         if offer is not None and ls.settings.completion.speculate_after_accept:
             ls.spawn(_follow(ls, offer))
 
     @server.feature(DID_SHOW)
-    def did_show(ls: GrokServer, params: Any) -> None:
+    def did_show(ls: Host, params: Any) -> None:
         if (key := item_id(params)) is not None:
             ls.metrics.acceptance.saw_shown(key)
 
     @server.feature(DID_PARTIALLY_ACCEPT)
-    def did_partially_accept(ls: GrokServer, params: Any) -> None:
+    def did_partially_accept(ls: Host, params: Any) -> None:
         if (key := item_id(params)) is not None:
             ls.metrics.acceptance.saw_partially_accepted(key)
 
 
-async def _follow(ls: GrokServer, offer: Offer) -> None:
+async def _follow(ls: Host, offer: Offer) -> None:
     """Ask for what follows an accepted suggestion, if the document holds it by now."""
     document = ls.workspace.text_documents.get(offer.uri)
     source = document.source if document is not None else ""
@@ -73,4 +73,4 @@ async def _follow(ls: GrokServer, offer: Offer) -> None:
     try:
         await suggest_at(ls, offer.uri, position, automatic=True, debounce=False)
     except ProviderError as error:
-        ls.report_error(error, "completion")
+        ls.status.report_error(error, "completion")

@@ -12,18 +12,18 @@ from typing import Any
 from lsprotocol import types as t
 
 from grok_lsp.clients import quirks_of
-from grok_lsp.features.documents import LspWorkspace, use_lsp_line_breaks
+from grok_lsp.documents.workspace import LspWorkspace, use_lsp_line_breaks
+from grok_lsp.host import Host
 from grok_lsp.provider.errors import ProviderError
-from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
 
 CONFIG_SECTION = "grok"
 
 
-def register(server: GrokServer) -> None:
+def register(server: Host) -> None:
     @server.feature(t.INITIALIZE)
-    def initialize(ls: GrokServer, params: t.InitializeParams) -> None:
+    def initialize(ls: Host, params: t.InitializeParams) -> None:
         ls.initialization_options = params.initialization_options
         use_lsp_line_breaks(ls.workspace)
         ls.quirks = quirks_of(params)
@@ -33,35 +33,27 @@ def register(server: GrokServer) -> None:
         ls.apply_settings()
 
     @server.feature(t.INITIALIZED)
-    async def initialized(ls: GrokServer, params: t.InitializedParams) -> None:
+    async def initialized(ls: Host, params: t.InitializedParams) -> None:
         await _reload(ls, None)
         await _register_for_changes(ls)
         await _connect(ls)
 
     @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def changed(ls: GrokServer, params: t.DidChangeConfigurationParams) -> None:
+    async def changed(ls: Host, params: t.DidChangeConfigurationParams) -> None:
         await _reload(ls, params.settings)
         log.info("settings reloaded")
 
-    @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
-    def opened(ls: GrokServer, params: t.DidOpenTextDocumentParams) -> None:
-        ls.governor.opened(params.text_document.uri, params.text_document.version)
-
-    @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
-    def closed(ls: GrokServer, params: t.DidCloseTextDocumentParams) -> None:
-        ls.forget(params.text_document.uri)
-
     @server.feature(t.SHUTDOWN)
-    async def shutdown(ls: GrokServer, params: None) -> None:
+    async def shutdown(ls: Host, params: None) -> None:
         await ls.close()
 
 
-def _supports_pull(ls: GrokServer) -> bool:
+def _supports_pull(ls: Host) -> bool:
     workspace = ls.client_capabilities.workspace
     return bool(workspace and workspace.configuration)
 
 
-async def _reload(ls: GrokServer, pushed: Any) -> None:
+async def _reload(ls: Host, pushed: Any) -> None:
     """Pull the settings where the client answers; else take what it pushed."""
     config: object = pushed
     if _supports_pull(ls):
@@ -75,10 +67,10 @@ async def _reload(ls: GrokServer, pushed: Any) -> None:
     old = ls.settings
     ls.apply_settings(config)
     if old != ls.settings or ls.governor.circuit_open():  # a rate limit's pause too: try again
-        ls.clear_error()
+        ls.status.clear_error()
 
 
-async def _register_for_changes(ls: GrokServer) -> None:
+async def _register_for_changes(ls: Host) -> None:
     workspace = ls.client_capabilities.workspace
     dynamic = workspace and workspace.did_change_configuration
     if not (dynamic and dynamic.dynamic_registration):
@@ -94,10 +86,10 @@ async def _register_for_changes(ls: GrokServer) -> None:
         log.info("could not register for configuration changes: %s", error)
 
 
-async def _connect(ls: GrokServer) -> None:
+async def _connect(ls: Host) -> None:
     settings = ls.settings
     if settings.api_key is None and settings.base_url.startswith("https://api.x.ai"):
-        ls.set_state("error", "no API key")
+        ls.status.set("error", "no API key")
         ls.window_show_message(
             t.ShowMessageParams(
                 type=t.MessageType.Warning,
@@ -108,9 +100,9 @@ async def _connect(ls: GrokServer) -> None:
         )
         return
     try:
-        offered = await ls.provider().list_models()
+        offered = await ls.connection.client().list_models()
     except ProviderError as error:
-        ls.report_error(error, "connecting to the API")
+        ls.status.report_error(error, "connecting to the API")
         return
     log.info("connected to %s; %d models offered", settings.base_url, len(offered))
     missing = sorted({settings.completion_model, settings.actions_model} - set(offered))

@@ -26,16 +26,16 @@ from typing import Any
 from lsprotocol import types as t
 
 from grok_lsp import textpos
-from grok_lsp.ask import stream_answer
-from grok_lsp.editanswer import MalformedAnswer, parse_answer
+from grok_lsp.codeactions.answer import MalformedAnswer, parse_answer
+from grok_lsp.codeactions.ask import stream_answer
+from grok_lsp.codeactions.plan import Edit
+from grok_lsp.documents.workspace import LspTextDocument
 from grok_lsp.edithistory import render
-from grok_lsp.editplan import Edit
-from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
+from grok_lsp.host import Host
 from grok_lsp.nextedit import Target, in_word, offered, target, task
-from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.redaction import KEY_MARK, restore_secrets
-from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,12 @@ FOCUS_NOTIFICATION = "textDocument/didFocus"  # copilot-lsp.nvim's, on every Buf
 GOVERNOR_SUFFIX = "#next-edit"  # the governor's "nothing changed" record, apart from completions
 
 
-def register(server: GrokServer) -> None:
+def register(server: Host) -> None:
     active: dict[str, asyncio.Task[object]] = {}
     superseded: set[asyncio.Task[object]] = set()
 
     @server.feature(INLINE_EDIT_REQUEST)
-    async def inline_edit(ls: GrokServer, params: Any) -> dict[str, Any]:
+    async def inline_edit(ls: Host, params: Any) -> dict[str, Any]:
         asked = _asked(params)
         if asked is None:
             log.info(
@@ -76,7 +76,7 @@ def register(server: GrokServer) -> None:
                 return {"edits": []}
             raise  # the editor's $/cancelRequest: pygls answers RequestCancelled
         except ProviderError as error:
-            ls.report_error(error, "next edit")
+            ls.status.report_error(error, "next edit")
             return {"edits": []}
         finally:
             if active.get(uri) is current:
@@ -87,15 +87,15 @@ def register(server: GrokServer) -> None:
         return {"edits": [edit]}
 
     @server.feature(SHOWN_NOTIFICATION)
-    def shown(ls: GrokServer, params: Any) -> None:
+    def shown(ls: Host, params: Any) -> None:
         ls.metrics.next_edit.shown += 1
 
     @server.feature(FOCUS_NOTIFICATION)
-    def focused(ls: GrokServer, params: Any) -> None:
+    def focused(ls: Host, params: Any) -> None:
         """Nothing to do (the next request names its document), but not worth a warning."""
 
     @server.command(ACCEPTED_COMMAND)
-    def accepted(ls: GrokServer, *arguments: Any) -> None:
+    def accepted(ls: Host, *arguments: Any) -> None:
         ls.metrics.next_edit.accepted += 1
 
 
@@ -119,11 +119,11 @@ def _natural(value: object) -> bool:
 
 
 async def _suggest(
-    ls: GrokServer, uri: str, version: int | None, position: t.Position
+    ls: Host, uri: str, version: int | None, position: t.Position
 ) -> dict[str, Any] | None:
     settings = ls.settings.next_edit
     counters = ls.metrics.next_edit
-    if not settings.enabled or ls.is_paused():
+    if not settings.enabled or ls.status.is_paused():
         return None
     if uri not in ls.workspace.text_documents:
         log.info("next edit asked for a document that is not open: %s", uri)
@@ -133,7 +133,7 @@ async def _suggest(
     if document.version != asked_version:
         counters.stale += 1
         return None
-    if not isinstance(document, LspTextDocument) or unsendable(ls, document) is not None:
+    if not isinstance(document, LspTextDocument) or ls.send_policy.unsendable(document) is not None:
         return None
     source = document.source
     cursor = document.offset_at(position)
@@ -145,14 +145,16 @@ async def _suggest(
     if document.version != asked_version:
         counters.stale += 1  # edited meanwhile: the editor asks again for the new text
         return None
-    if not ls.admits(uri + GOVERNOR_SUFFIX, asked_version, True):
+    if not ls.governor.admits(uri + GOVERNOR_SUFFIX, asked_version, True):
         counters.dropped += 1
         return None
     at = target(source, cursor)
-    file = file_view(ls, document)
+    file = ls.send_policy.file_view(document)
     recent = render(document.history, source)
     the_task = task(file.path, file.language_id, source, at, recent, KEY_MARK in source)
-    messages = ls.prompts.with_stable_layers(file, cursor, other_views(ls, uri), the_task)
+    messages = ls.prompts.with_stable_layers(
+        file, cursor, ls.send_policy.other_views(uri), the_task
+    )
     request = ChatRequest(
         ls.settings.next_edit_model,
         messages,
@@ -169,7 +171,7 @@ async def _suggest(
     edit = _planned(source, at, answered.text)
     if edit is None:
         return None
-    ls.clear_error()
+    ls.status.clear_error()
     return _inline_edit(ls, uri, asked_version, source, edit)
 
 
@@ -187,7 +189,7 @@ def _planned(source: str, at: Target, answer: str) -> Edit | None:
 
 
 def _inline_edit(
-    ls: GrokServer, uri: str, version: int | None, source: str, edit: Edit
+    ls: Host, uri: str, version: int | None, source: str, edit: Edit
 ) -> dict[str, Any]:
     encoding = textpos.encoding_name(ls.workspace.position_encoding)
     start = textpos.position_at(source, edit.start, encoding)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from grok_lsp.host import Host
 from grok_lsp.masking import mask
-from grok_lsp.server import GrokServer
 
 STATS_REQUEST = "grok/stats"
 
 
-DOCUMENT_REQUEST = "grok/document"
-
-
-def register(server: GrokServer) -> None:
+def register(server: Host) -> None:
     @server.feature(STATS_REQUEST)
-    def stats(ls: GrokServer, params: Any) -> dict[str, Any]:
+    def stats(ls: Host, params: Any) -> dict[str, Any]:
         served = ls.metrics.snapshot(
-            mask(ls.settings.completion_model), ls.state, ls.last_error and mask(ls.last_error)
+            mask(ls.settings.completion_model),
+            ls.status.state,
+            ls.status.last_error and mask(ls.status.last_error),
         )
         served["rateLimitedForS"] = round(ls.governor.paused_for(), 1)
         served["runtime"] = {
@@ -29,12 +28,3 @@ def register(server: GrokServer) -> None:
             "pendingFutures": len(ls.protocol._request_futures),
         }
         return served
-
-    @server.feature(DOCUMENT_REQUEST)
-    def document(ls: GrokServer, params: Any) -> dict[str, Any] | None:
-        """The server's copy of a document, to check that it is in sync with the editor."""
-        uri = str(getattr(params, "uri", ""))
-        if uri not in ls.workspace.text_documents:
-            return None
-        text = ls.workspace.get_text_document(uri)
-        return {"uri": uri, "version": text.version, "text": text.source}

@@ -11,23 +11,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from lsprotocol import types as t
+from pygls.workspace import TextDocument
 
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.estimate import tokens as estimated_tokens
+from grok_lsp.host import Host
 from grok_lsp.metrics import ActionCost
-from grok_lsp.provider.client import ChatRequest
+from grok_lsp.policy import ACTION_MAX_BACKOFF_S, ACTION_RETRIES
 from grok_lsp.provider.errors import ProviderError, ProviderTimeoutError
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.provider.usage import Usage
-from grok_lsp.server import GrokServer
 
 log = logging.getLogger(__name__)
 
-RETRIES = 2
-MAX_BACKOFF_S = 8.0
 REASONING_SHOWN = 80  # the latest characters of the reasoning, on one line
 # A client that never answers `window/workDoneProgress/create` must not hold the action up: it
 # goes on without progress after this long (VS Code and Neovim answer within milliseconds).
@@ -45,7 +46,7 @@ class Reply:
 class Progress:
     """Work-done progress where the client supports it; silent otherwise."""
 
-    def __init__(self, ls: GrokServer, title: str, model: str) -> None:
+    def __init__(self, ls: Host, title: str, model: str) -> None:
         window = ls.client_capabilities.window
         self._ls = ls
         self._token: str | None = (
@@ -96,8 +97,30 @@ class Progress:
             self._ls.work_done_progress.tokens.pop(self._token, None)
 
 
+def action_request(
+    ls: Host,
+    document: TextDocument,
+    cursor: int,
+    task: str,
+    response_format: Mapping[str, Any] | None = None,
+) -> ChatRequest:
+    """The request for a code action on `document`: the completions' own stable layers (the
+    cached prefix is shared), then `task` as layer 4, to `grok.actions.model`."""
+    file = ls.send_policy.file_view(document)
+    others = ls.send_policy.other_views(document.uri)
+    settings = ls.settings
+    return ChatRequest(
+        settings.actions_model,
+        ls.prompts.with_stable_layers(file, cursor, others, task),
+        settings.actions.max_tokens,
+        conv_id=ls.conv_id(document.uri),
+        service_tier=settings.service_tier,
+        response_format=response_format,
+    )
+
+
 async def ask(
-    ls: GrokServer, request: ChatRequest, progress: Progress, spent: ActionCost | None = None
+    ls: Host, request: ChatRequest, progress: Progress, spent: ActionCost | None = None
 ) -> Reply:
     """The whole answer, retries included, within `grok.actions.timeoutMs`; the tokens and cost
     of every request it took are added to `spent`."""
@@ -110,22 +133,22 @@ async def ask(
 
 
 async def _with_retries(
-    ls: GrokServer, request: ChatRequest, progress: Progress, spent: ActionCost | None
+    ls: Host, request: ChatRequest, progress: Progress, spent: ActionCost | None
 ) -> Reply:
-    for attempt in range(RETRIES + 1):
+    for attempt in range(ACTION_RETRIES + 1):
         try:
             return await stream_answer(ls, request, progress.reasoning, spent)
         except ProviderError as error:
-            if not error.retryable or attempt == RETRIES:
+            if not error.retryable or attempt == ACTION_RETRIES:
                 raise
-            delay = min(error.retry_after or 0.5 * 2**attempt, MAX_BACKOFF_S)
+            delay = min(error.retry_after or 0.5 * 2**attempt, ACTION_MAX_BACKOFF_S)
             log.info("retrying in %.1f s after: %s", delay, type(error).__name__)
             await asyncio.sleep(delay)
     raise AssertionError("unreachable")
 
 
 async def stream_answer(
-    ls: GrokServer,
+    ls: Host,
     request: ChatRequest,
     on_reasoning: Callable[[int, str], None] | None = None,
     spent: ActionCost | None = None,
@@ -136,7 +159,7 @@ async def stream_answer(
     content: list[str] = []
     reasoning, latest = 0, ""
     ls.metrics.upstream_requests += 1
-    async with ls.provider().stream_chat(request) as chat:
+    async with ls.connection.client().stream_chat(request) as chat:
         try:
             async for delta in chat:
                 content.append(delta.content)
@@ -148,7 +171,7 @@ async def stream_answer(
         finally:  # reached the API: counted, reported or estimated
             sent = prompt_chars(request.messages)
             chars = sum(map(len, content))
-            usage, cost = ls.record_usage(
+            usage, cost = ls.accounting.record(
                 Exchange(request.conv_id, sent, chars, reasoning, chat.usage, chat.model)
             )
             if spent is not None:

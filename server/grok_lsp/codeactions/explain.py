@@ -13,32 +13,26 @@ from typing import Any
 from lsprotocol import types as t
 
 from grok_lsp import textpos
-from grok_lsp.actionprompt import explain_task
-from grok_lsp.ask import Progress, ask
-from grok_lsp.editplan import region
-from grok_lsp.explainstore import Explanation
-from grok_lsp.features.documents import file_view, other_views, unsendable
-from grok_lsp.provider.client import ChatRequest
+from grok_lsp.codeactions.ask import Progress, action_request, ask
+from grok_lsp.codeactions.data import EXPLAIN_COMMAND, SOURCE, diagnostic_from
+from grok_lsp.codeactions.plan import region
+from grok_lsp.codeactions.prompt import explain_task
+from grok_lsp.codeactions.store import Explanation
+from grok_lsp.host import Host
+from grok_lsp.policy import EXPLAIN_CONTEXT_LINES
 from grok_lsp.provider.errors import ProviderError
-from grok_lsp.server import GrokServer
-
-SOURCE = "grok"
-EXPLAIN_COMMAND = "grok.explain"
-_CONTEXT_LINES = 3
 
 
-def register(server: GrokServer) -> None:
+def register(server: Host) -> None:
     @server.command(EXPLAIN_COMMAND)
-    async def explain(ls: GrokServer, data: dict[str, Any]) -> str | None:
-        from grok_lsp.features.actions import diagnostic_from
-
+    async def explain(ls: Host, data: dict[str, Any]) -> str | None:
         uri = str(data.get("uri"))
         diagnostic = diagnostic_from(data)
         if diagnostic is None or uri not in ls.workspace.text_documents:
             ls.notify_user("grok-lsp: nothing to explain here (the document is not open).")
             return None
         document = ls.workspace.get_text_document(uri)
-        if (reason := unsendable(ls, document)) is not None:
+        if (reason := ls.send_policy.unsendable(document)) is not None:
             ls.notify_user(f"grok-lsp: this file is not sent to the model: {reason}.")
             return None
         source = document.source
@@ -47,22 +41,15 @@ def register(server: GrokServer) -> None:
         key = (str(diagnostic.code or ""), diagnostic.source or "", diagnostic.message, line_text)
         known = ls.explanations.get(uri, key)
         if known is None:
-            target = region(source, line, diagnostic.range.end.line, _CONTEXT_LINES)
-            file = file_view(ls, document)
-            task = explain_task(file.path, source, target, diagnostic)
-            messages = ls.prompts.with_stable_layers(file, target.start, other_views(ls, uri), task)
-            request = ChatRequest(
-                ls.settings.actions_model,
-                messages,
-                ls.settings.actions.max_tokens,
-                conv_id=ls.conv_id(uri),
-                service_tier=ls.settings.service_tier,
-            )
+            target = region(source, line, diagnostic.range.end.line, EXPLAIN_CONTEXT_LINES)
+            path = ls.send_policy.display_path(uri)
+            task = explain_task(path, source, target, diagnostic)
+            request = action_request(ls, document, target.start, task)
             try:
                 async with Progress(ls, "Grok: explaining", request.model) as progress:
                     reply = await ask(ls, request, progress)
             except ProviderError as error:
-                ls.report_error(error, "explanation")
+                ls.status.report_error(error, "explanation")
                 return None
             span = diagnostic.range
             known = Explanation(
@@ -86,7 +73,7 @@ def register(server: GrokServer) -> None:
         return known.text
 
     @server.feature(t.TEXT_DOCUMENT_HOVER)
-    def hover(ls: GrokServer, params: t.HoverParams) -> t.Hover | None:
+    def hover(ls: Host, params: t.HoverParams) -> t.Hover | None:
         found = ls.explanations.at(params.text_document.uri, params.position.line)
         if not found:
             return None
@@ -94,7 +81,7 @@ def register(server: GrokServer) -> None:
         return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text))
 
     @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
-    def changed(ls: GrokServer, params: t.DidChangeTextDocumentParams) -> None:
+    def changed(ls: Host, params: t.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         if ls.explanations.of(uri):
             source = ls.workspace.get_text_document(uri).source
@@ -103,7 +90,7 @@ def register(server: GrokServer) -> None:
                 publish(ls, uri)
 
 
-def publish(ls: GrokServer, uri: str) -> None:
+def publish(ls: Host, uri: str) -> None:
     diagnostics = [
         t.Diagnostic(
             range=t.Range(t.Position(item.line, item.start), t.Position(item.end_line, item.end)),

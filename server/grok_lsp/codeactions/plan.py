@@ -1,6 +1,6 @@
 """Code-action edits: the region the model may rewrite, and minimal edits to its new text.
 
-The model's answer is read in `editanswer.py`. The edits sent to the editor cover only the
+The model's answer is read in `answer.py`. The edits sent to the editor cover only the
 lines that changed, never the whole region or file.
 
 Lines are LSP's (`\n`, `\r\n` or a lone `\r` ends one). The model is shown the target with

@@ -18,13 +18,9 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from grok_lsp.ask import Progress, Reply, ask
-from grok_lsp.editanswer import Answer, MalformedAnswer
-from grok_lsp.metrics import ActionCost
-from grok_lsp.provider.client import ChatRequest
-from grok_lsp.provider.errors import ProviderTimeoutError
-from grok_lsp.server import GrokServer
-from grok_lsp.verify import (
+from grok_lsp.codeactions.answer import Answer, MalformedAnswer
+from grok_lsp.codeactions.ask import Progress, Reply, ask
+from grok_lsp.codeactions.verify import (
     Checker,
     CheckFailed,
     Finding,
@@ -33,6 +29,10 @@ from grok_lsp.verify import (
     run_check,
     syntax_findings,
 )
+from grok_lsp.host import Host
+from grok_lsp.metrics import ActionCost
+from grok_lsp.provider.errors import ProviderTimeoutError
+from grok_lsp.provider.request import ChatRequest
 
 log = logging.getLogger(__name__)
 _SHOWN_FINDINGS = 5  # a report to the model or the user names at most this many
@@ -75,7 +75,7 @@ Candidate = Callable[[str], "tuple[Answer, tuple[str, range] | None]"]
 
 
 async def propose(
-    ls: GrokServer,
+    ls: Host,
     request: ChatRequest,
     progress: Progress,
     check: Check,
@@ -144,7 +144,7 @@ def _turns(reply: Reply, report: str) -> list[dict[str, str]]:
 
 
 async def _judge(
-    ls: GrokServer,
+    ls: Host,
     check: Check,
     reply: Reply,
     answer: Answer,
@@ -174,7 +174,7 @@ async def _judge(
     return Outcome(answer, True, f"verified by {check.name}", reply.model), []
 
 
-async def _findings(ls: GrokServer, check: Check, text: str) -> list[Finding] | str:
+async def _findings(ls: Host, check: Check, text: str) -> list[Finding] | str:
     """What the tool (and Python's parser) report on `text`, or why they could not say."""
     findings = syntax_findings(text, str(check.path or "<buffer>")) if check.python else []
     if check.checker is None or check.path is None:
@@ -203,7 +203,7 @@ def _report_turn(tool: str, problems: list[str], attempt: int, checked: bool = T
 
 
 def check_for(
-    ls: GrokServer,
+    ls: Host,
     path: Path | None,
     language: str,
     diagnostic: tuple[str | None, str | None, str] | None,

@@ -4,40 +4,40 @@ In order: a typeahead hit (the user typed what a finished suggestion predicted) 
 an upstream stream already in flight for the document is joined while what the user typed since
 still agrees with what it has streamed (dedupe is the case where nothing was typed); otherwise an
 automatic trigger waits out the debounce and a new stream starts, and the old one is closed.
-A stream that has said nothing agrees with everything, so it is joined only for `SILENT_JOIN_S`;
-and a joined answer that does not fit what was typed since is not the end: it is asked afresh.
+A stream that has said nothing agrees with everything, so it is joined only for
+`policy.SILENT_JOIN_S`; and a joined answer that does not fit what was typed since is not the
+end: it is asked afresh.
 Each stream must be whole within its deadline (`completion.timeoutMs`), however the upstream
 drips, pings or sends empty deltas.
 A stream stops as soon as its `StopRule` says the suggestion is complete. Streams outlive the
 editor request that started them (the editor cancels on every keystroke), so the next keystroke
 can still use them; a stream that no longer fits what the user typed is closed at once.
+The pipeline also keeps each document's latest editor request (`editor_request`): a newer one
+cancels the older, which pygls answers with `RequestCancelled`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+from grok_lsp import policy
+from grok_lsp.completions.postprocess import CursorContext, StopRule, finish
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.metrics import Metrics
-from grok_lsp.postprocess import CursorContext, StopRule, finish
 from grok_lsp.prompt import Message
-from grok_lsp.provider.client import ChatRequest, ChatStream, ProviderClient
+from grok_lsp.provider.client import ChatStream, ProviderClient
 from grok_lsp.provider.errors import ProviderTimeoutError
+from grok_lsp.provider.request import ChatRequest
 
 log = logging.getLogger(__name__)
 
 _ANCHOR_CHARS = 256  # how much text around the cursor identifies where a suggestion was made
-_TYPEAHEAD_ENTRIES = 4  # finished suggestions remembered per document
-# A stream whose editor requests were all cancelled lives this long for the next keystroke to
-# adopt; VS Code cancels and re-asks on every keystroke, well within it.
-ORPHAN_GRACE_S = 0.5
-# A stream silent for longer has been joined by keystrokes it knows nothing of (on a slow
-# server, nine joined one request made for the first key): past this, ask for what is typed.
-SILENT_JOIN_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,7 @@ class _Stream:
     started: float = field(default_factory=time.monotonic)
 
     def agrees(self, typed: str) -> bool:
-        if not self.rule.text and typed and time.monotonic() - self.started > SILENT_JOIN_S:
+        if not self.rule.text and typed and time.monotonic() - self.started > policy.SILENT_JOIN_S:
             return False
         streamed = self.rule.cut()
         return streamed.startswith(typed) or typed.startswith(streamed)
@@ -120,8 +120,24 @@ class Pipeline:
         self._on_busy = on_busy
         self._admit = admit
         self._pace = pace
-        self._streams: dict[str, _Stream] = {}
+        self._streams: dict[str, _Stream] = {}  # the upstream stream of each document
+        self._requests: dict[str, asyncio.Task[Any]] = {}  # the editor's latest, per document
         self._typeahead: dict[str, list[tuple[Anchor, str]]] = {}
+
+    @contextlib.contextmanager
+    def editor_request(self, uri: str) -> Iterator[None]:
+        """Within it, the running task is the editor's latest request for `uri`: an older one
+        still running is cancelled (pygls answers it with `RequestCancelled`)."""
+        previous, current = self._requests.get(uri), asyncio.current_task()
+        if previous is not None and previous is not current and not previous.done():
+            previous.cancel()
+        if current is not None:
+            self._requests[uri] = current
+        try:
+            yield
+        finally:
+            if self._requests.get(uri) is current:
+                del self._requests[uri]
 
     def forget(self, uri: str) -> None:
         self._typeahead.pop(uri, None)
@@ -186,7 +202,9 @@ class Pipeline:
         finally:
             stream.waiters -= 1
             if stream.waiters == 0 and not stream.task.done():
-                asyncio.get_running_loop().call_later(ORPHAN_GRACE_S, self._close_orphan, stream)
+                asyncio.get_running_loop().call_later(
+                    policy.ORPHAN_GRACE_S, self._close_orphan, stream
+                )
 
     def _close_orphan(self, stream: _Stream) -> None:
         if stream.waiters == 0 and not stream.task.done():
@@ -270,5 +288,5 @@ class Pipeline:
         if suggestion:
             entries = self._typeahead.setdefault(query.uri, [])
             entries.append((stream.anchor, suggestion))
-            del entries[:-_TYPEAHEAD_ENTRIES]
+            del entries[: -policy.TYPEAHEAD_ENTRIES]
         return suggestion

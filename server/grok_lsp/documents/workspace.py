@@ -1,4 +1,4 @@
-"""Open documents: kept with LSP's line breaks, and what of them may be sent.
+"""Open documents, kept with LSP's line breaks and looked up by the URI as the client sent it.
 
 pygls splits lines with `str.splitlines` (form feeds, U+2028 and others count as breaks), so an
 incremental edit after such a character lands in the wrong place; and it rebuilds the whole
@@ -10,30 +10,18 @@ so a keystroke costs microseconds even in a file of 50,000 lines. It also logs e
 
 from __future__ import annotations
 
-import logging
-import os
 import re
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from lsprotocol import types as t
-from pygls.uris import to_fs_path
 from pygls.workspace import PositionCodec, TextDocument, Workspace
 
 from grok_lsp import textpos
 from grok_lsp.drift import EditLog
 from grok_lsp.edithistory import EditHistory
-from grok_lsp.ignorefiles import IgnoreFiles
-from grok_lsp.privacy import folds_case, is_excluded
-from grok_lsp.prompt import FileView
-from grok_lsp.server import GrokServer
 
-log = logging.getLogger(__name__)
-
-MAX_DOCUMENT_CHARS = 4_000_000  # larger files are not sent at all
-_BINARY_PROBE = 8192  # a NUL byte in the first this-many characters marks a binary file
 _LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -154,84 +142,3 @@ class LspWorkspace(Workspace):
 def use_lsp_line_breaks(workspace: Workspace) -> None:
     """pygls builds its `Workspace` itself; give it LSP-correct documents before any opens."""
     workspace.__class__ = LspWorkspace
-
-
-def display_path(ls: GrokServer, uri: str) -> str:
-    """Relative to the workspace root when inside it; the URI itself for non-file schemes."""
-    path = to_fs_path(uri)
-    if path is None:
-        return uri
-    root = ls.workspace.root_path
-    if root:
-        try:
-            return Path(path).relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return Path(path).as_posix()
-
-
-def exclusion(ls: GrokServer, uri: str) -> str | None:
-    """Why the file at `uri` is never sent (`grok.exclude` and its defaults, an ignore file),
-    or None. A buffer that is not a file (`untitled:.env`) is judged by its name."""
-    path = to_fs_path(uri) if uri.startswith("file:") else None
-    patterns = ls.settings.exclude
-    if path is None:
-        name = unquote(urlsplit(uri).path).lstrip("/")
-        return _BY_PATTERNS if is_excluded(name, patterns, fold_case=True) else None
-    roots = [ls.workspace.root_path, *(to_fs_path(f.uri) for f in ls.workspace.folders.values())]
-    inside = [root for root in roots if root and _is_under(path, root)]
-    root = max(inside, key=len) if inside else None
-    fold_case = folds_case(root or os.path.dirname(path))
-    relative = Path(path).relative_to(root).as_posix() if root else Path(path).as_posix()
-    if is_excluded(relative.lstrip("/"), patterns, fold_case=fold_case):
-        return _BY_PATTERNS
-    if root is None:
-        return None
-    gitignored = ls.settings.exclude_gitignored
-    found = _ignore_files.ignored_by(root, relative, gitignored=gitignored, fold_case=fold_case)
-    return None if found is None else f"ignored by a `{found}` file"
-
-
-def _is_under(path: str, root: str) -> bool:
-    try:
-        Path(path).relative_to(root)
-    except ValueError:
-        return False
-    return True
-
-
-def unsendable(ls: GrokServer, document: TextDocument) -> str | None:
-    """Why this document is never sent, or None. Logged once per document and reason."""
-    reason = exclusion(ls, document.uri)
-    if reason is None and len(document.source) > MAX_DOCUMENT_CHARS:
-        reason = f"larger than {MAX_DOCUMENT_CHARS // 1_000_000} million characters"
-    elif reason is None and "\x00" in document.source[:_BINARY_PROBE]:
-        reason = "binary (it holds NUL bytes)"
-    if reason is not None and (document.uri, reason) not in _told:
-        _told.add((document.uri, reason))
-        log.info("not sending %s: %s", document.uri, reason)
-    return reason
-
-
-_BY_PATTERNS = "excluded by `grok.exclude` or its credential defaults"
-_told: set[tuple[str, str]] = set()
-_ignore_files = IgnoreFiles()
-
-
-def file_view(ls: GrokServer, document: TextDocument) -> FileView:
-    return FileView(
-        document.uri,
-        display_path(ls, document.uri),
-        document.language_id or "text",
-        document.source,
-        document.edit_log.mark() if isinstance(document, LspTextDocument) else None,
-    )
-
-
-def other_views(ls: GrokServer, uri: str) -> list[FileView]:
-    """The other open, not excluded documents: layer 2 of the prompt."""
-    return [
-        file_view(ls, document)
-        for document in ls.workspace.text_documents.values()
-        if document.uri != uri and unsendable(ls, document) is None
-    ]

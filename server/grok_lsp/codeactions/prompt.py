@@ -6,7 +6,7 @@ from html import escape
 
 from lsprotocol import types as t
 
-from grok_lsp.editplan import Region
+from grok_lsp.codeactions.plan import Region
 
 REFACTORS = {
     "refactor": "Improve this code: clearer and simpler, same behaviour.",

@@ -1,0 +1,1 @@
+"""Code actions: "Grok: fix", "Grok: refactor", "Grok: explain", from the lightbulb to the edit."""

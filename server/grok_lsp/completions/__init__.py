@@ -1,0 +1,1 @@
+"""Inline completions, from the keystroke to the suggestion: in flight, cut, cleaned, shown."""
