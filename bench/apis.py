@@ -48,7 +48,8 @@ from common import (
     update_report,
 )
 from grok_lsp.emulator import BackgroundEmulator, EmulatorConfig
-from grok_lsp.provider.client import API, ChatRequest, ProviderClient
+from grok_lsp.provider.client import API, ProviderClient
+from grok_lsp.provider.request import ChatRequest
 
 NAME = "apis"
 APIS: tuple[API, ...] = ("chat", "responses")

@@ -18,8 +18,8 @@ from lsprotocol import types as t
 
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.estimate import tokens as estimated_tokens
-from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError, ProviderTimeoutError
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.provider.usage import Usage
 from grok_lsp.server import GrokServer
 

@@ -20,13 +20,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.metrics import Metrics
 from grok_lsp.postprocess import CursorContext, StopRule, finish
 from grok_lsp.prompt import Message
-from grok_lsp.provider.client import ChatRequest, ChatStream, ProviderClient
 from grok_lsp.provider.errors import ProviderTimeoutError
+from grok_lsp.provider.request import ChatRequest
+
+if TYPE_CHECKING:  # httpx's client is loaded when the server builds one, not with the pipeline
+    from grok_lsp.provider.client import ChatStream, ProviderClient
 
 log = logging.getLogger(__name__)
 

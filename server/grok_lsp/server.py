@@ -11,9 +11,8 @@ import threading
 import uuid
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from lsprotocol import types as t
 from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
@@ -31,7 +30,6 @@ from grok_lsp.pricing import ModelPrice, cost_usd
 from grok_lsp.privacy import key_in_clear
 from grok_lsp.prompt import PromptBuilder
 from grok_lsp.protocol import LenientProtocol
-from grok_lsp.provider.client import ProviderClient
 from grok_lsp.provider.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -43,7 +41,10 @@ from grok_lsp.provider.errors import (
 from grok_lsp.provider.refusals import RefusedFields
 from grok_lsp.provider.usage import Usage
 from grok_lsp.redaction import scrub
-from grok_lsp.settings import LoadedSettings, Settings, load_settings
+
+if TYPE_CHECKING:
+    from grok_lsp.provider.client import ProviderClient
+    from grok_lsp.settings import LoadedSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,11 @@ class GrokServer(LanguageServer):
         self.environ = dict(os.environ if environ is None else environ)
         self.initialization_options: object = None
         self.quirks = ClientQuirks()  # what the editor does that its capabilities do not say
-        self.settings = Settings()
+        # Read at the first use (`initialized`, for a client that keeps to the protocol), not
+        # here: `initialize` is answered without waiting for pydantic (see `apply_settings`).
+        self._settings: Settings | None = None
+        self._prompts: PromptBuilder | None = None  # built with the settings, for them
         self.metrics = Metrics()
-        self.prompts = PromptBuilder(self.settings.prompt)
         self.pipeline = Pipeline(
             self.provider, self.metrics, self.record_usage, self._busy, self.admit, self.pace
         )
@@ -123,9 +126,30 @@ class GrokServer(LanguageServer):
             self.shutdown()  # type: ignore[no-untyped-call]  # pygls: unannotated
 
     # settings -------------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._loaded()[0]
+
+    @property
+    def prompts(self) -> PromptBuilder:
+        return self._loaded()[1]
+
+    def _loaded(self) -> tuple[Settings, PromptBuilder]:
+        """The settings in force and the prompt builder made for them: read at the first use,
+        from the environment and the initialization options, until `initialized` pulls the
+        client's."""
+        if self._settings is None or self._prompts is None:
+            self.apply_settings()
+        assert self._settings is not None and self._prompts is not None
+        return self._settings, self._prompts
+
     def apply_settings(self, workspace_config: object = None) -> LoadedSettings:
+        # Here, not at the top: pydantic and the settings model take ~70 ms to load (with
+        # `importlib.metadata`, for pydantic's plugins), and `initialize` is answered first.
+        from grok_lsp.settings import load_settings
+
         loaded = load_settings(self.environ, self.initialization_options, workspace_config)
-        old, self.settings = self.settings, loaded.settings
+        old, self._settings = self._settings, loaded.settings
         if loaded.problems:
             self.window_show_message(
                 t.ShowMessageParams(
@@ -134,6 +158,9 @@ class GrokServer(LanguageServer):
                     + "; ".join(loaded.problems),
                 )
             )
+        if old is None:  # the first read: nothing was paused, announced or connected before
+            self._prompts = PromptBuilder(loaded.settings.prompt)
+            return loaded
         if (old.model, old.completion, old.actions) != (
             self.settings.model,
             self.settings.completion,
@@ -143,7 +170,7 @@ class GrokServer(LanguageServer):
             self._spend_announced = None  # e.g. a ceiling raised, then reached again
         if old.prompt != self.settings.prompt or old.api_key != self.settings.api_key:
             # (a new key is masked in prompts: snapshots scrubbed before it was held go)
-            self.prompts = PromptBuilder(self.settings.prompt)
+            self._prompts = PromptBuilder(self.settings.prompt)
         connection = ("api_key", "base_url", "ca_bundle", "api")
         rebuild = old.completion.timeout_ms != self.settings.completion.timeout_ms
         if rebuild or any(
@@ -157,6 +184,13 @@ class GrokServer(LanguageServer):
     # provider -------------------------------------------------------------------------------
     def provider(self) -> ProviderClient:
         if self._provider is None:
+            # The client, and httpx with it (~80 ms, its CLI's `rich` included), load here: at
+            # `initialized`, which opens the connection, or at the first request. Not before
+            # `initialize` is answered.
+            import httpx
+
+            from grok_lsp.provider.client import ProviderClient
+
             key = self.settings.api_key_value()
             in_clear = key is not None and key_in_clear(self.settings.base_url)
             try:
@@ -381,4 +415,4 @@ def create_server(environ: dict[str, str] | None = None) -> GrokServer:
     return server
 
 
-__all__ = ["GrokServer", "create_server", "load_settings"]
+__all__ = ["GrokServer", "create_server"]

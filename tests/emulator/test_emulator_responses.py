@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from grok_lsp.emulator import EmulatorConfig, create_app
-from grok_lsp.provider.client import ChatRequest, ProviderClient
+from grok_lsp.provider.client import ProviderClient
+from grok_lsp.provider.request import ChatRequest
 
 FAST = EmulatorConfig(ttft_ms=0, tokens_per_second=0)
 SYSTEM = "You are a code completion engine. " * 40

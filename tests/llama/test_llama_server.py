@@ -22,8 +22,9 @@ from tests.conftest import StartClient, open_document, server_stats
 from tests.e2e.test_actions import F401, SOURCE, actions_at, titled
 from tests.e2e.test_inline import inline_params, inserted
 
-from grok_lsp.provider.client import ChatRequest, ProviderClient
+from grok_lsp.provider.client import ProviderClient
 from grok_lsp.provider.errors import StreamInterruptedError
+from grok_lsp.provider.request import ChatRequest
 
 HERE = Path(__file__).parent
 MODEL = "gemma-3-270m"

@@ -16,7 +16,7 @@ import certifi
 import httpx
 import pytest
 
-from grok_lsp.provider.client import ChatRequest, ProviderClient
+from grok_lsp.provider.client import ProviderClient
 from grok_lsp.provider.errors import (
     AuthenticationError,
     MalformedStreamError,
@@ -28,6 +28,7 @@ from grok_lsp.provider.errors import (
     StreamInterruptedError,
 )
 from grok_lsp.provider.models import accepts_reasoning_effort
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.provider.usage import Usage
 
 KEY = "xai-Sup3rSecretKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"

@@ -23,8 +23,8 @@ from grok_lsp.editanswer import EDIT_SCHEMA, MalformedAnswer, parse_answer
 from grok_lsp.editplan import minimal_edits, region
 from grok_lsp.features import explanations
 from grok_lsp.features.documents import file_view, other_views, unsendable
-from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.redaction import restore_secrets
 from grok_lsp.server import GrokServer
 

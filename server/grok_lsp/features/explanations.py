@@ -18,8 +18,8 @@ from grok_lsp.ask import Progress, ask
 from grok_lsp.editplan import region
 from grok_lsp.explainstore import Explanation
 from grok_lsp.features.documents import file_view, other_views, unsendable
-from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.server import GrokServer
 
 SOURCE = "grok"

@@ -18,8 +18,8 @@ from grok_lsp.features.documents import LspTextDocument, file_view, other_views,
 from grok_lsp.pipeline import Query
 from grok_lsp.postprocess import CursorContext
 from grok_lsp.prompt import REGION_LINES_BEFORE_MAX
-from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.server import GrokServer
 from grok_lsp.syntax import in_comment_or_string
 

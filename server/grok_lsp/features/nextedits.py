@@ -32,8 +32,8 @@ from grok_lsp.edithistory import render
 from grok_lsp.editplan import Edit
 from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
 from grok_lsp.nextedit import Target, in_word, offered, target, task
-from grok_lsp.provider.client import ChatRequest
 from grok_lsp.provider.errors import ProviderError
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.redaction import KEY_MARK, restore_secrets
 from grok_lsp.server import GrokServer
 

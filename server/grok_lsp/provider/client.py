@@ -8,9 +8,8 @@ import contextlib
 import json
 import logging
 import os
-import re
 import ssl
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -33,53 +32,17 @@ from grok_lsp.provider.errors import (
 from grok_lsp.provider.models import accepts_reasoning_effort
 from grok_lsp.provider.redact import redact
 from grok_lsp.provider.refusals import RefusedFields
+from grok_lsp.provider.request import HEADER_TOKEN, ChatRequest
 from grok_lsp.provider.stream import ChatStream
 
-__all__ = ["API", "ChatRequest", "ChatStream", "ProviderClient"]
+__all__ = ["API", "ChatStream", "ProviderClient"]
 
 logger = logging.getLogger(__name__)
 
-_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what a header value can carry as is
 # Idle pooled connections live this long, so the one opened by warm_up() is there at the first
 # keystroke (the server may still close it sooner; httpx then reconnects transparently).
 _KEEPALIVE_SECONDS = 300.0
 _REWARM_DELAY_S = 0.05
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRequest:
-    model: str
-    messages: Sequence[Mapping[str, str]]  # {"role": ..., "content": ...}
-    max_tokens: int
-    temperature: float | None = None
-    # Sent only when the model, or the model the API said served it, accepts it.
-    reasoning_effort: str | None = None
-    conv_id: str | None = None  # -> header "x-grok-conv-id"; visible ASCII only
-    service_tier: str | None = None
-    response_format: Mapping[str, Any] | None = None  # structured outputs, where accepted
-
-    def __post_init__(self) -> None:
-        if self.conv_id is not None and not _HEADER_TOKEN.fullmatch(self.conv_id):
-            raise ValueError("conv_id must be non-empty visible ASCII (it is sent as a header)")
-
-    def body(self) -> dict[str, Any]:
-        """The JSON body. Never `stop` or penalties: output is cut client-side."""
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": [dict(message) for message in self.messages],
-            "stream": True,
-            "stream_options": {"include_usage": True},
-            "max_tokens": self.max_tokens,
-        }
-        if self.temperature is not None:
-            body["temperature"] = self.temperature
-        if self.reasoning_effort is not None:
-            body["reasoning_effort"] = self.reasoning_effort
-        if self.service_tier is not None:
-            body["service_tier"] = self.service_tier
-        if self.response_format is not None:
-            body["response_format"] = dict(self.response_format)
-        return body
 
 
 API = Literal["chat", "responses"]
@@ -312,7 +275,7 @@ class ProviderClient:
     def _auth(self) -> dict[str, str]:
         if self._api_key is None:
             return {}
-        if not _HEADER_TOKEN.fullmatch(self._api_key):
+        if not HEADER_TOKEN.fullmatch(self._api_key):
             raise AuthenticationError(
                 "the API key contains spaces or characters that cannot be sent in a header"
             )

@@ -13,14 +13,12 @@ set to the conversation id the `x-grok-conv-id` header carries on chat.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from grok_lsp.provider.chunks import StreamDelta, as_str, decode_object
 from grok_lsp.provider.errors import error_from_payload
+from grok_lsp.provider.request import ChatRequest
 from grok_lsp.provider.usage import Usage
-
-if TYPE_CHECKING:
-    from grok_lsp.provider.client import ChatRequest
 
 PATH = "responses"
 _TEXT = "response.output_text.delta"
