@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -225,6 +226,9 @@ def converter() -> Converter:
     return structuring
 
 
+_VERDICT = re.compile(r" — (verified by |not verified: ).* \(\d+ attempts?\)\.$")
+
+
 class GrokClient(LanguageClient):
     """pytest-lsp's client, also keeping the `initialize` answer and the `grok/status` feed."""
 
@@ -241,10 +245,15 @@ class GrokClient(LanguageClient):
         assert self.initialize_result is not None
         return self.initialize_result.capabilities
 
-    def shown(self) -> list[str]:
+    def shown(self, verdicts: bool = True) -> list[str]:
         """The messages shown, less the one notice that the emulator's model has no price (a
-        cut stream's usage is estimated, and its cost cannot be)."""
-        return [m.message for m in self.messages if "no price is known" not in m.message]
+        cut stream's usage is estimated, and its cost cannot be); `verdicts=False`: less each
+        fix's verdict too ("… — verified by ruff (1 attempt)." or "… — not verified: …")."""
+        return [
+            m.message
+            for m in self.messages
+            if "no price is known" not in m.message and (verdicts or not _VERDICT.search(m.message))
+        ]
 
     async def edit_applied(self, count: int = 1, within_s: float = 20) -> list[t.WorkspaceEdit]:
         """The `workspace/applyEdit` requests received, once there are `count` of them."""
@@ -378,8 +387,8 @@ async def server_stats(client: LanguageClient) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """pygls parses a custom request's answer into namedtuples: plain dicts instead (leaves as
-    they are)."""
+    """pygls parses a custom request's answer into namedtuples: plain dicts and lists instead
+    (leaves as they are)."""
     if hasattr(value, "_asdict"):
         return {key: _plain(item) for key, item in value._asdict().items()}
     if isinstance(value, list):

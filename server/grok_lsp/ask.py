@@ -18,6 +18,7 @@ from lsprotocol import types as t
 
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.estimate import tokens as estimated_tokens
+from grok_lsp.metrics import ActionCost
 from grok_lsp.provider.errors import ProviderError, ProviderTimeoutError
 from grok_lsp.provider.request import ChatRequest
 from grok_lsp.provider.usage import Usage
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 RETRIES = 2
 MAX_BACKOFF_S = 8.0
 REASONING_SHOWN = 80  # the latest characters of the reasoning, on one line
+# A client that never answers `window/workDoneProgress/create` must not hold the action up: it
+# goes on without progress after this long (VS Code and Neovim answer within milliseconds).
+PROGRESS_CREATE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +58,23 @@ class Progress:
     async def __aenter__(self) -> Progress:
         if self._token is not None:
             try:
-                await self._ls.work_done_progress.create_async(self._token)
-            except Exception as error:  # the client refused: go on without progress
+                async with asyncio.timeout(PROGRESS_CREATE_S):
+                    await self._ls.work_done_progress.create_async(self._token)
+            except Exception as error:  # refused, or never answered: go on without progress
                 log.info("progress not created: %s", error)
                 self._token = None
                 return self
             begin = t.WorkDoneProgressBegin(title=self._title, message=f"asking {self._model}…")
             self._ls.work_done_progress.begin(self._token, begin)
         return self
+
+    def say(self, message: str) -> None:
+        """A step of the work: "checking with ruff…", "attempt 2 of 3: asking grok-code-fast-1…"."""
+        if self._token is not None:
+            self._reported = 0
+            self._ls.work_done_progress.report(
+                self._token, t.WorkDoneProgressReport(message=message)
+            )
 
     def reasoning(self, chars: int, latest: str) -> None:
         """`chars` of reasoning so far, ending with `latest`."""
@@ -83,20 +96,25 @@ class Progress:
             self._ls.work_done_progress.tokens.pop(self._token, None)
 
 
-async def ask(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
-    """The whole answer, retries included, within `grok.actions.timeoutMs`."""
+async def ask(
+    ls: GrokServer, request: ChatRequest, progress: Progress, spent: ActionCost | None = None
+) -> Reply:
+    """The whole answer, retries included, within `grok.actions.timeoutMs`; the tokens and cost
+    of every request it took are added to `spent`."""
     seconds = ls.settings.actions.timeout_ms / 1000
     try:
         async with asyncio.timeout(seconds):
-            return await _with_retries(ls, request, progress)
+            return await _with_retries(ls, request, progress, spent)
     except TimeoutError:
         raise ProviderTimeoutError(f"no whole answer within {seconds:g} s") from None
 
 
-async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
+async def _with_retries(
+    ls: GrokServer, request: ChatRequest, progress: Progress, spent: ActionCost | None
+) -> Reply:
     for attempt in range(RETRIES + 1):
         try:
-            return await _once(ls, request, progress)
+            return await stream_answer(ls, request, progress.reasoning, spent)
         except ProviderError as error:
             if not error.retryable or attempt == RETRIES:
                 raise
@@ -106,15 +124,15 @@ async def _with_retries(ls: GrokServer, request: ChatRequest, progress: Progress
     raise AssertionError("unreachable")
 
 
-async def _once(ls: GrokServer, request: ChatRequest, progress: Progress) -> Reply:
-    return await stream_answer(ls, request, progress.reasoning)
-
-
 async def stream_answer(
-    ls: GrokServer, request: ChatRequest, on_reasoning: Callable[[int, str], None] | None = None
+    ls: GrokServer,
+    request: ChatRequest,
+    on_reasoning: Callable[[int, str], None] | None = None,
+    spent: ActionCost | None = None,
 ) -> Reply:
-    """One whole answer, one attempt; its usage is recorded (an estimate if the stream is cut).
-    `on_reasoning` is told how many reasoning characters came so far, and the latest of them."""
+    """One whole answer, one attempt; its usage is recorded (an estimate if the stream is cut),
+    and added to `spent`. `on_reasoning` is told how many reasoning characters came so far, and
+    the latest of them."""
     content: list[str] = []
     reasoning, latest = 0, ""
     ls.metrics.upstream_requests += 1
@@ -133,4 +151,6 @@ async def stream_answer(
             usage, cost = ls.record_usage(
                 Exchange(request.conv_id, sent, chars, reasoning, chat.usage, chat.model)
             )
+            if spent is not None:
+                spent.add(usage.prompt_tokens, usage.output_tokens_billed, cost)
     return Reply("".join(content), chat.model or request.model, usage, cost)

@@ -87,3 +87,17 @@ def minimal_edits(source: str, target: Region, replacement: str) -> list[Edit]:
                 start -= 2 if source.startswith("\r\n", start - 2) else 1
         edits.append(Edit(start, end, new_text))
     return edits
+
+
+def applied(source: str, edits: list[Edit]) -> str:
+    """`source` with `edits` applied as LSP does: all refer to the original text; inserts at
+    one place keep their order."""
+    for edit in reversed(sorted(edits, key=lambda edit: edit.start)):
+        source = source[: edit.start] + edit.new_text + source[edit.end :]
+    return source
+
+
+def touched_lines(target: Region, replacement: str) -> range:
+    """The lines the replacement occupies once applied (at least the first target line)."""
+    count = len(_BREAK.split(replacement)) if replacement else 0
+    return range(target.first_line, target.first_line + max(count, 1))

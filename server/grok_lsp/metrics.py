@@ -9,6 +9,7 @@ from typing import Any
 from grok_lsp.provider.usage import Usage
 
 _LATENCY_WINDOW = 2000  # most recent suggestions kept for percentiles
+_ACTIONS_SHOWN = 20  # most recent code actions listed one by one in `grok/stats`
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -58,6 +59,36 @@ class NextEditCounters:
 
 
 @dataclass
+class ActionCost:
+    """One code action the user picked: the model's attempts, what they cost, the verdict."""
+
+    task: str
+    attempts: int = 0  # answers asked of the model, not counting retried failures
+    prompt_tokens: int = 0
+    output_tokens: int = 0  # reasoning included, as billed
+    cost_usd: float = 0.0
+    verdict: str = ""
+    verified: bool = False
+
+    def add(self, prompt_tokens: int, output_tokens: int, cost: float | None) -> None:
+        """One request's usage (a retried failure's too); attempts are counted by the caller."""
+        self.prompt_tokens += prompt_tokens
+        self.output_tokens += output_tokens
+        self.cost_usd += cost or 0.0
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "attempts": self.attempts,
+            "promptTokens": self.prompt_tokens,
+            "outputTokens": self.output_tokens,
+            "costUsd": round(self.cost_usd, 8),
+            "verdict": self.verdict,
+            "verified": self.verified,
+        }
+
+
+@dataclass
 class Metrics:
     requests: int = 0  # completion requests from the editor
     upstream_requests: int = 0  # requests sent to the API
@@ -85,6 +116,11 @@ class Metrics:
     )
     first_content_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_LATENCY_WINDOW))
     next_edit: NextEditCounters = field(default_factory=NextEditCounters)
+    actions: int = 0  # code actions computed (fix, refactor, ...)
+    actions_verified: int = 0
+    action_attempts: int = 0
+    action_cost_usd: float = 0.0
+    recent_actions: deque[ActionCost] = field(default_factory=lambda: deque(maxlen=_ACTIONS_SHOWN))
 
     def record_usage(self, usage: Usage, cost: float | None) -> None:
         self.prompt_tokens += usage.prompt_tokens
@@ -105,6 +141,13 @@ class Metrics:
             self.cost_unknown_requests += 1
         else:
             self.cost_usd += cost
+
+    def record_action(self, action: ActionCost) -> None:
+        self.actions += 1
+        self.actions_verified += action.verified
+        self.action_attempts += action.attempts
+        self.action_cost_usd += action.cost_usd
+        self.recent_actions.append(action)
 
     @property
     def cached_share(self) -> float:
@@ -137,6 +180,13 @@ class Metrics:
             "latencyMs": _percentiles(self.suggestion_latency_ms),
             "firstContentMs": _percentiles(self.first_content_ms),
             "nextEdit": self.next_edit.snapshot(),
+            "actions": {
+                "count": self.actions,
+                "verified": self.actions_verified,
+                "attempts": self.action_attempts,
+                "costUsd": round(self.action_cost_usd, 8),
+                "recent": [action.json() for action in self.recent_actions],
+            },
             "model": {"configured": configured_model, "served": self.served_model},
             "state": state,
             "lastError": last_error,

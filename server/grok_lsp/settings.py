@@ -61,6 +61,12 @@ class ActionsSettings(_Section):
     max_tokens: int = Field(4096, ge=64, le=65536)
     timeout_ms: int = Field(60000, ge=100, le=600000)
     offered: tuple[Literal["fix", "explain", "refactor"], ...] = ("fix", "explain", "refactor")
+    verify: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Diagnostic source -> command checking a fix; adds to or replaces defaults.",
+    )
+    max_attempts: int = Field(3, ge=1, le=10, description="Model answers per fix, checks failing.")
+    verify_timeout_ms: int = Field(10000, ge=100, le=600000, description="One run of a checker.")
 
 
 class NextEditSettings(_Section):

@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tests.conftest import Emulator, StartClient, open_document
+from tests.conftest import OVER_BOTH_APIS, Emulator, StartClient, open_document
 from tests.e2e.test_actions import F401, SOURCE, actions_at, apply, titled
 from tests.e2e.test_inline import EXPECTED, ORACLE, inline_params, inserted, set_oracle
 
@@ -42,11 +42,12 @@ async def test_every_edit_answer_shape_applies_the_same_fix(
     )
     assert apply(SOURCE, resolved.edit) == FIXED
     await asyncio.sleep(0.1)
-    assert not client.messages  # nothing to apologise for
+    assert not client.shown(verdicts=False)  # nothing to apologise for
 
 
+@OVER_BOTH_APIS
 async def test_structured_outputs_where_accepted_hold_a_realistic_model_to_the_json(
-    start_client: StartClient, emulator: Emulator
+    start_client: StartClient, emulator: Emulator, api: str
 ) -> None:
     emulator.configure(answer_shape="prose_json")  # what it would say without the schema
     client = await start_client()
@@ -54,16 +55,27 @@ async def test_structured_outputs_where_accepted_hold_a_realistic_model_to_the_j
     fix = titled(await actions_at(client, uri, F401), "Grok: fix")
     assert apply(SOURCE, (await client.code_action_resolve_async(fix)).edit) == FIXED
     body = emulator.stats()["last_request"]["body"]
-    schema = body["response_format"]["json_schema"]["schema"]
-    assert body["response_format"]["type"] == "json_schema"
+    # Chat's `response_format: {type, json_schema: {name, schema}}`; the Responses API's
+    # `text.format: {type, name, schema}`.
+    form = body["response_format"] if api == "chat" else body["text"]["format"]
+    schema = form["json_schema"]["schema"] if api == "chat" else form["schema"]
+    assert form["type"] == "json_schema"
     assert schema["required"] == ["replacement", "summary"]
+    assert ("text" in body) == (api == "responses") and ("response_format" in body) == (
+        api == "chat"
+    )
 
 
 @pytest.mark.parametrize(
-    ("field", "ask"), [("response_format", "fix"), ("stream_options", "completion")]
+    ("field", "ask", "api"),
+    [
+        ("response_format", "fix", "chat"),
+        ("text", "fix", "responses"),  # the Responses API's structured outputs
+        ("stream_options", "completion", "chat"),
+    ],
 )
 async def test_a_refused_field_is_dropped_remembered_and_never_sent_again(
-    start_client: StartClient, emulator: Emulator, tmp_path: Path, field: str, ask: str
+    start_client: StartClient, emulator: Emulator, tmp_path: Path, field: str, ask: str, api: str
 ) -> None:
     set_oracle(emulator, ORACLE)
     emulator.configure(refused_fields=[field])
@@ -90,4 +102,4 @@ async def test_a_refused_field_is_dropped_remembered_and_never_sent_again(
     assert field not in stats["last_request"]["body"]
     await asyncio.sleep(0.1)
     assert f"refused the field `{field}` for the model" in log_file.read_text()
-    assert not client.shown()
+    assert not client.shown(verdicts=False)

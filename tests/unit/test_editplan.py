@@ -5,16 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grok_lsp.editplan import Edit, minimal_edits, region
+from grok_lsp.editplan import applied, minimal_edits, region
 
 SOURCE = "import os\nimport sys\n\n\ndef main():\n    print(sys.argv)\n"
-
-
-def apply(source: str, edits: list[Edit]) -> str:
-    """As LSP does: edits refer to the original text; inserts at one place keep their order."""
-    for edit in reversed(sorted(edits, key=lambda e: e.start)):
-        source = source[: edit.start] + edit.new_text + source[edit.end :]
-    return source
 
 
 def test_removing_one_line_touches_only_that_line() -> None:
@@ -22,7 +15,7 @@ def test_removing_one_line_touches_only_that_line() -> None:
     assert target.text(SOURCE) == "import os\nimport sys"
     edits = minimal_edits(SOURCE, target, "import sys")
     assert [(e.start, e.end, e.new_text) for e in edits] == [(0, 10, "")]
-    assert apply(SOURCE, edits) == SOURCE[10:]
+    assert applied(SOURCE, edits) == SOURCE[10:]
 
 
 LINES = st.lists(st.text(alphabet="ab \t(", max_size=6), min_size=1, max_size=8)
@@ -40,7 +33,7 @@ def test_edits_reproduce_the_replacement_exactly(
     target = region(source, first, last)
     assert target.lines_text(source) == "\n".join(lines[first : last + 1])
     replacement = "\n".join(new)
-    result = apply(source, minimal_edits(source, target, replacement))
+    result = applied(source, minimal_edits(source, target, replacement))
     # The model: lines with their line breaks, one virtual break at a file's unterminated end;
     # the replacement is exact; an empty answer deletes the lines.
     lf = source.replace(eol, "\n")
@@ -60,7 +53,7 @@ def test_a_crlf_file_stays_crlf_and_only_the_changed_line_is_touched() -> None:
     edits = minimal_edits(source, target, "import os\nx = os.sep")  # the model's `\n` lines
     assert [(e.start, e.end, e.new_text) for e in edits] == [(11, 23, "")]
     added = minimal_edits(source, target, "import os\nimport sys\nimport re\nx = os.sep")
-    assert apply(source, added) == "import os\r\nimport sys\r\nimport re\r\nx = os.sep\r\n"
+    assert applied(source, added) == "import os\r\nimport sys\r\nimport re\r\nx = os.sep\r\n"
 
 
 def test_lines_after_a_lone_cr_are_numbered_as_lsp_does() -> None:

@@ -172,7 +172,11 @@ class _Emulator:
     ) -> Response:
         cfg = self.config
         answer = completer.answer(
-            body["messages"], self.oracle, cfg.completion_max_lines, cfg.overshoot_lines
+            body["messages"],
+            self.oracle,
+            cfg.completion_max_lines,
+            cfg.overshoot_lines,
+            cfg.wrong_fixes,
         )
         shape = shapes.choose(
             answer.kind,

@@ -2,7 +2,9 @@
 
 - `<|cursor|>` (inside `<cursor_region ...>`): an inline completion, the text to insert.
 - `<edit_target ...>`: a JSON edit, see `edits.py`; `<explain_target ...>`: markdown, see
-  `explain.py`; `<editable_region ...>`: a next edit, the region rewritten (`nextedits.py`).
+  `explain.py`; `<editable_region ...>`: a next edit, the region rewritten (`nextedits.py`). A
+  `<check_report ...>` (a tool's verdict on the last edit) answers the edit task of the earlier
+  turn again; `wrong_fixes` makes that many answers of a conversation wrong first.
 - Anything else: a short note that this is the emulator.
 
 Inline sources, first hit wins: the oracle texts, then the prompt itself (text before the
@@ -27,6 +29,7 @@ _TASK_TAGS: dict[Literal["inline", "edit", "explain"], str] = {
 }
 _NEXT_EDIT_TAG = "<editable_region "
 _REGION_TAG = "<cursor_region "
+_CHECK_REPORT = "<check_report "
 _ORACLE_MIN = 16
 _DOCUMENT_MIN = 8
 _OCCURRENCES = 4  # earlier occurrences of the prefix's tail tried in the document
@@ -62,9 +65,15 @@ def answer(
     oracle: Sequence[str],
     max_lines: int,
     overshoot_lines: int = 0,
+    wrong_fixes: int = 0,
 ) -> Answer:
     texts = [message_text(m) for m in messages]
     users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    reports = [i for i in users if _CHECK_REPORT in texts[i]]
+    if reports and reports[-1] == users[-1]:  # the tool's verdict: the edit task again
+        users = [i for i in users if i not in reports]
+        task = texts[users[-1]] if users else ""
+        return Answer("edit", edits.edit_answer(task, wrong=len(reports) < wrong_fixes))
     last = texts[users[-1]] if users else ""
     # The task comes last; the same tags may also appear earlier, in quoted files.
     where = {kind: last.rfind(tag) for kind, tag in _TASK_TAGS.items()}
@@ -75,7 +84,7 @@ def answer(
     if where[kind] < 0:
         return Answer("chat", CHAT_ANSWER)
     if kind == "edit":
-        return Answer("edit", edits.edit_answer(last))
+        return Answer("edit", edits.edit_answer(last, wrong=wrong_fixes > 0))
     if kind == "explain":
         return Answer("explain", explain.explain_answer(last))
     before = "\n".join([*texts[: users[-1]], last.rsplit(CURSOR, 1)[0]])

@@ -57,6 +57,9 @@ class EmulatorConfig(BaseModel):
     """Realistic answers (`shapes.py`): each answer wrapped as real models do, from this seed."""
     answer_shape: Shape | None = None
     """One realistic shape for every answer of its kind (tests go over each)."""
+    wrong_fixes: int = Field(default=0, ge=0)
+    """Edit answers per conversation that are wrong on purpose (a comment line, the code as it
+    was) before the right one; each `<check_report>` turn counts one. Large: never right."""
     require_api_key: str | None = Field(default=None, repr=False)
     """None accepts any key or none; otherwise a missing key is 401, a different one 400."""
 

@@ -27,6 +27,7 @@ _MESSAGE_CODES = (
     (r"imported but unused", "F401"),
     (r"assigned to but never used", "F841"),
     (r"comparisons? to `?None", "E711"),
+    (r'unused "type: ignore', "unused-ignore"),  # mypy's warn_unused_ignores
     (r"comparisons? to `?(True|False)", "E712"),
     (r"multiple imports on one line", "E401"),
     (r"^trailing comma$", "trailing-comma"),  # VS Code's JSON language service
@@ -35,9 +36,19 @@ NO_CHANGE = "no change suggested"
 Edit = tuple[list[str], str] | None
 
 
-def edit_answer(message: str) -> str:
+def edit_answer(message: str, wrong: bool = False) -> str:
+    """The edit for the task in `message`; `wrong`: an edit as a model's first try sometimes is:
+    for a diagnostic, a note above the lines that fixes nothing; for an instruction (a refactor),
+    the lines with their indentation lost, which breaks Python."""
     target = last_tag("edit_target", message)
     lines = target.body.split("\n") if target else []
+    if wrong and lines:
+        if last_tag("diagnostic", message):
+            indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
+            wrong_lines = [f"{indent}# reviewed: see below", *lines]
+        else:
+            wrong_lines = [line.lstrip() for line in lines]
+        return json.dumps({"replacement": "\n".join(wrong_lines), "summary": "Fix the problem"})
     edit: Edit = None
     if diagnostic := last_tag("diagnostic", message):
         text = diagnostic.body.strip()
@@ -148,6 +159,11 @@ def _trailing_comma(lines: list[str], _message: str) -> Edit:
     return text.split("\n"), "Remove the trailing comma"
 
 
+def _unused_ignore(lines: list[str], _message: str) -> Edit:
+    new = [re.sub(r"\s*#\s*type:\s*ignore(\[[^\]]*\])?", "", line) for line in lines]
+    return new, 'Remove the unused "type: ignore" comment'
+
+
 def _by_instruction(lines: list[str], instruction: str) -> Edit:
     if "docstring" in instruction:
         return _add_docstring(lines)
@@ -214,4 +230,5 @@ _DIAGNOSTIC_RULES: dict[str, Callable[[list[str], str], Edit]] = {
     "F841": _unused_variable,
     "E401": _split_imports,
     "trailing-comma": _trailing_comma,
+    "unused-ignore": _unused_ignore,
 }

@@ -46,6 +46,12 @@ def chat_request(body: object) -> tuple[dict[str, Any], str | None] | Response:
     reasoning = body.get("reasoning")
     if isinstance(reasoning, Mapping) and reasoning.get("effort") is not None:
         chat["reasoning_effort"] = reasoning["effort"]
+    text = body.get("text")
+    form = text.get("format") if isinstance(text, Mapping) else None
+    if isinstance(form, Mapping) and form.get("type") == "json_schema":
+        # Structured outputs, as chat names them; `text` stays, so it can be refused by name.
+        schema = {name: value for name, value in form.items() if name != "type"}
+        chat["response_format"] = {"type": "json_schema", "json_schema": schema}
     key = body.get("prompt_cache_key")
     return chat, key if isinstance(key, str) and key else None
 

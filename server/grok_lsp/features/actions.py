@@ -2,15 +2,17 @@
 
 Listing is instant and never touches the network; the model is asked only for the action the
 user picks: in `codeAction/resolve` where the client resolves edits lazily, else through the
-`grok.applyAction` command, which applies the edit with `workspace/applyEdit`. Edits are
-versioned and minimal; a document that changed meanwhile, or an answer that is not a usable
-edit, yields no edit and one clear message.
+`grok.applyAction` command, which applies the edit with `workspace/applyEdit`. Before it is
+offered, the edit is checked by the tool behind the diagnostic and retried with its report
+(fixloop.py); the verdict comes with it. Edits are versioned and minimal; a document that changed
+meanwhile, or an answer that is not a usable edit, yields no edit and one clear message.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as t
@@ -18,11 +20,13 @@ from pygls.exceptions import JsonRpcException
 
 from grok_lsp import textpos
 from grok_lsp.actionprompt import REFACTORS, edit_task
-from grok_lsp.ask import Progress, ask
-from grok_lsp.editanswer import EDIT_SCHEMA, MalformedAnswer, parse_answer
-from grok_lsp.editplan import minimal_edits, region
+from grok_lsp.ask import Progress
+from grok_lsp.editanswer import EDIT_SCHEMA, Answer, parse_answer
+from grok_lsp.editplan import applied, minimal_edits, region, touched_lines
 from grok_lsp.features import explanations
 from grok_lsp.features.documents import file_view, other_views, unsendable
+from grok_lsp.fixloop import Outcome, UnusableAnswer, check_for, propose
+from grok_lsp.metrics import ActionCost
 from grok_lsp.provider.errors import ProviderError
 from grok_lsp.provider.request import ChatRequest
 from grok_lsp.redaction import restore_secrets
@@ -276,41 +280,67 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
         service_tier=settings.service_tier,
         response_format=EDIT_SCHEMA,  # dropped for a model whose server refuses it
     )
+    shown = target.lines_text(source)
+    language = document.language_id or ""
+
+    def candidate(text: str) -> tuple[Answer, tuple[str, range] | None]:
+        answer = parse_answer(text, shown, language)
+        replacement = restore_secrets(answer.replacement, shown)
+        edits = minimal_edits(source, target, replacement) if replacement is not None else []
+        if replacement is None or not edits:
+            return answer, None
+        return answer, (applied(source, edits), touched_lines(target, replacement))
+
+    path = Path(document.path) if uri.startswith("file:") else None
+    facts = (diagnostic.source, _code(diagnostic), diagnostic.message) if diagnostic else None
+    check = check_for(ls, path, language, facts)
+    spent = ActionCost(kind)
     try:
         async with Progress(ls, "Grok", request.model) as progress:
-            reply = await ask(ls, request, progress)
+            outcome = await propose(
+                ls,
+                request,
+                progress,
+                check,
+                source,
+                candidate,
+                spent,
+                lambda: _current(ls, uri, version),
+            )
     except ProviderError as error:
         ls.report_error(error, "code action")
         return None
-    try:
-        answer = parse_answer(reply.text, target.lines_text(source), document.language_id or "")
-    except MalformedAnswer as error:
+    except UnusableAnswer as unusable:
+        reply = unusable.reply
         log.info("unusable code-action answer from %s: %r", reply.model, reply.text[:500])
         ls.notify_user(
-            f"grok-lsp: {reply.model}'s answer was not a usable edit ({error}); nothing was "
+            f"grok-lsp: {reply.model}'s answer was not a usable edit ({unusable}); nothing was "
             "changed. Ask again, or set `grok.actions.model` to a model that follows "
             "instructions better (the answer is in the log at INFO)."
         )
         return None
-    if ls.workspace.get_text_document(uri).version != version:
+    finally:
+        ls.metrics.record_action(spent)
+    answer, model = outcome.answer, outcome.model
+    spent.verdict, spent.verified = outcome.verdict, outcome.verified
+    if not _current(ls, uri, version):
         ls.notify_user(
-            f"grok-lsp: the document changed while {reply.model} was working; nothing was "
+            f"grok-lsp: the document changed while {model} was working; nothing was "
             "changed. Ask again."
         )
         return None
-    replacement = restore_secrets(answer.replacement, target.lines_text(source))
+    replacement = restore_secrets(answer.replacement, shown)
     if replacement is None:
         ls.notify_user(
-            f"grok-lsp: {reply.model}'s edit changes a line holding a credential it was not "
+            f"grok-lsp: {model}'s edit changes a line holding a credential it was not "
             "shown; nothing was changed."
         )
         return None
     edits = minimal_edits(source, target, replacement)
     if not edits:
-        ls.notify_user(
-            f"grok-lsp: {reply.model} suggests no change here ({answer.summary or 'none'})."
-        )
+        ls.notify_user(f"grok-lsp: {model} suggests no change here ({answer.summary or 'none'}).")
         return None
+    _tell(ls, outcome, spent)
     encoding = textpos.encoding_name(ls.workspace.position_encoding)
     text_edits = [
         t.TextEdit(
@@ -322,6 +352,24 @@ async def compute_edit(ls: GrokServer, data: dict[str, Any]) -> t.WorkspaceEdit 
         )
         for edit in edits
     ]
-    log.info("code action %s: %d edit(s): %s", data.get("task"), len(text_edits), answer.summary)
+    log.info("code action %s: %d edit(s): %s", kind, len(text_edits), answer.summary)
     identifier = t.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
     return t.WorkspaceEdit(document_changes=[t.TextDocumentEdit(identifier, text_edits)])
+
+
+def _current(ls: GrokServer, uri: str, version: object) -> bool:
+    documents = ls.workspace.text_documents
+    return uri in documents and documents[uri].version == version
+
+
+def _code(diagnostic: t.Diagnostic) -> str | None:
+    return None if diagnostic.code is None else str(diagnostic.code)
+
+
+def _tell(ls: GrokServer, outcome: Outcome, spent: ActionCost) -> None:
+    """The verdict, with the attempts it took: the edit is offered either way, the user decides."""
+    tries = f"{spent.attempts} attempt{'s' * (spent.attempts != 1)}"
+    text = f"grok-lsp: {outcome.answer.summary or 'the edit'} — {outcome.verdict} ({tries})."
+    kind = t.MessageType.Info if outcome.verified else t.MessageType.Warning
+    log.info("%s", text)
+    ls.window_show_message(t.ShowMessageParams(type=kind, message=text))

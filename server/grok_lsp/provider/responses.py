@@ -47,7 +47,17 @@ def responses_body(request: ChatRequest) -> dict[str, Any]:
         body["prompt_cache_key"] = request.conv_id
     if request.service_tier is not None:
         body["service_tier"] = request.service_tier
+    if request.response_format is not None:
+        body["text"] = {"format": text_format(request.response_format)}
     return body
+
+
+def text_format(response_format: Mapping[str, Any]) -> dict[str, Any]:
+    """Chat's `response_format` as the Responses API's `text.format`: the same schema, with the
+    `json_schema` object's fields (name, schema, strict) one level up."""
+    form = dict(response_format)
+    inner = form.pop("json_schema", None)
+    return form | dict(inner) if isinstance(inner, Mapping) else form
 
 
 def parse_event(data: str, *, secret: str | None = None) -> StreamDelta:
