@@ -16,7 +16,9 @@ DEFERRED = (
     "grok_lsp.settings",  # pydantic (with importlib.metadata, for its plugins): ~70 ms
     "grok_lsp.provider.client",  # httpx (with its CLI's rich, click, pygments): ~80 ms
     "pathspec",  # the exclusion and ignore-file patterns: ~14 ms
+    "tomllib",  # for gitleaks' rules, read at the first scrub: ~4 ms
 )
+# (email.utils and http, for error responses, come with httpx.)
 
 
 async def start() -> None:
