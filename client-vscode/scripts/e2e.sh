@@ -35,7 +35,7 @@ cleanup() {
     [[ -d $RUN/user/logs ]] && cp -r "$RUN/user/logs" "$RESULTS/code-server-logs"
     rm -rf "$RUN"
   fi
-  if ((status == 0)); then say "passed; screenshot in $RESULTS/ghost-text.png"; else say "failed (exit $status); logs in $RESULTS/"; fi
+  if ((status == 0)); then say "passed; screenshots in $RESULTS/ghost-text.png and lightbulb.png"; else say "failed (exit $status); logs in $RESULTS/"; fi
 }
 trap cleanup EXIT
 
@@ -57,7 +57,7 @@ wait_http() { # url seconds what
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 mkdir -p "$RESULTS" "$CACHE"
-find "$RESULTS" -mindepth 1 -maxdepth 1 ! -name ghost-text.png -exec rm -rf {} +
+find "$RESULTS" -mindepth 1 -maxdepth 1 ! -name ghost-text.png ! -name lightbulb.png -exec rm -rf {} +  # the README's pictures stay
 
 # 1. Debian packages: Chromium, and what code-server's postinstall needs to build native modules.
 missing=()
@@ -110,7 +110,9 @@ CODE_SERVER=("$NODE24" "$CODE_SERVER_DIR/node_modules/code-server/out/node/entry
 cd "$HERE"
 [[ node_modules/.package-lock.json -nt package-lock.json ]] || { say "npm ci"; npm ci --no-audit --no-fund >"$RESULTS/npm-ci.log" 2>&1 || fail "npm ci (see npm-ci.log)"; }
 say "building grok-lsp.vsix"
-{ npm run build && npm run package && npm run build:e2e; } >"$RESULTS/build.log" 2>&1 || fail "build (see build.log)"
+# From no dist/: `vsce package` alone must build the entry point (`vscode:prepublish`).
+{ rm -rf dist && npm run package && npm run build:e2e; } >"$RESULTS/build.log" 2>&1 || fail "build (see build.log)"
+[[ -f dist/extension.js ]] || fail "vsce package did not build dist/extension.js (see build.log)"
 
 # 5. The server and its emulator.
 GROK=${GROK_LSP:-$REPO/.venv/bin/grok-lsp}  # GROK_LSP: another build of the server
@@ -154,8 +156,10 @@ export XDG_DATA_HOME=$RUN/data  # code-server's heartbeat and own logs: not in ~
 "${CODE_SERVER[@]}" "${CS_ARGS[@]}" --install-extension "$HERE/grok-lsp.vsix" >"$RESULTS/install-extension.log" 2>&1 ||
   fail "code-server --install-extension (see install-extension.log)"
 say "code-server on 127.0.0.1:$CODE_PORT"
+# --enable-proposed-api: the extension reports shown and partly accepted suggestions through VS Code's
+# inlineCompletionsAdditions proposal, which VS Code enables for an extension only when told to.
 XAI_API_KEY=e2e-test-key start_bg code-server.log "${CODE_SERVER[@]}" "${CS_ARGS[@]}" --disable-workspace-trust --disable-telemetry \
-  --disable-update-check --disable-getting-started-override --ignore-last-opened "$RUN/workspace"
+  --disable-update-check --disable-getting-started-override --ignore-last-opened --enable-proposed-api grok-lsp.grok-lsp "$RUN/workspace"
 wait_http "http://127.0.0.1:$CODE_PORT/healthz" 60 "code-server"
 
 # 7. The test itself.

@@ -4,18 +4,22 @@ import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, LanguageClient, State } from 'vscode-languageclient/node';
+import { registerInline } from './inline';
 import { findServer, isExecutable, serverEnv } from './launch';
 import { registerNextEdits } from './nextEdit';
 import { serverSettings } from './settings';
 import { logLine, type Stats, type Status, statsLines, statusText } from './status';
 
 const SECRET_KEY = 'grok.apiKey';
+const DOCUMENTS = [{ scheme: 'file' }, { scheme: 'untitled' }];
 
 let client: LanguageClient | undefined;
 let nextEdits: vscode.Disposable | undefined; // next-edit suggestions, for the running client
+let inline: vscode.Disposable | undefined; // src/inline.ts's provider, for the running client
 let pending: Promise<void> = Promise.resolve(); // starts and stops, one at a time
 let output: vscode.LogOutputChannel;
 let item: vscode.StatusBarItem;
+let current: Status = { state: 'idle', message: null }; // the last status shown
 
 export function activate(context: vscode.ExtensionContext): void {
   output = vscode.window.createOutputChannel('Grok', { log: true });
@@ -50,6 +54,9 @@ async function stop(): Promise<void> {
   const old = client;
   client = undefined;
   nextEdits?.dispose();
+  nextEdits = undefined;
+  inline?.dispose();
+  inline = undefined;
   await old?.stop(2000).catch(() => undefined); // one that never started cannot stop
 }
 
@@ -67,7 +74,7 @@ async function start(secrets: vscode.SecretStorage): Promise<void> {
     'Grok',
     { command: launch.command, args: launch.args, options: { env: serverEnv(process.env, await secrets.get(SECRET_KEY)) } },
     {
-      documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+      documentSelector: DOCUMENTS,
       outputChannel: output,
       stdioOptions: { stdout: pipeLog, stderr: pipeLog }, // stdout carries the protocol: only stderr is read
       initializationOptions: serverSettings(grok),
@@ -75,6 +82,15 @@ async function start(secrets: vscode.SecretStorage): Promise<void> {
       // eslint-disable-next-line @typescript-eslint/no-deprecated
       synchronize: { configurationSection: 'grok' },
       middleware: {
+        provideInlineCompletionItems: () => undefined, // src/inline.ts's provider asks instead
+        // An accepted suggestion runs the server's command: the counts in the hover change.
+        executeCommand: async (command, args, execute) => {
+          try {
+            return (await execute(command, args)) as unknown;
+          } finally {
+            void show(current);
+          }
+        },
         workspace: {
           configuration: async (params, token, ask) => {
             const answer = await ask(params, token);
@@ -99,6 +115,9 @@ async function start(secrets: vscode.SecretStorage): Promise<void> {
   client = next; // before start(), so that a failed start is stopped too
   await next.start();
   nextEdits = registerNextEdits(next);
+  const registered = registerInline(next, DOCUMENTS, () => void show(current));
+  inline = registered.disposable;
+  output.info(registered.reporting ? 'Shown and partly accepted suggestions are reported' : 'VS Code does not enable the inlineCompletionsAdditions proposal: shown and partly accepted suggestions are not counted');
   await show({ state: 'idle', message: null });
 }
 
@@ -112,6 +131,7 @@ function pipeLog(input: Readable, channel: vscode.LogOutputChannel): void {
 
 /** The state at once; then the hover: the server's message and the session's stats. */
 async function show(status: Status): Promise<void> {
+  current = status;
   item.text = statusText(status.state);
   item.backgroundColor = status.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   item.tooltip = status.message ?? undefined;

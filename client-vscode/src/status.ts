@@ -22,6 +22,12 @@ export interface Stats {
   reasoningTokens: number;
   costUsd: number;
   cachedShare: number;
+  offered: number;
+  shown: number;
+  accepted: number;
+  partiallyAccepted: number;
+  acceptanceRate: number | null;
+  acceptanceBasis: 'shown' | 'offered';
   latencyMs: { p50: number; p90: number; p99: number } | null;
   model: { configured: string; served: string | null };
   state: ServerState;
@@ -34,11 +40,19 @@ export function statusText(state: ServerState): string {
   return `${ICONS[state]} Grok`;
 }
 
-/** Cached share and cost first (the status bar hover), then the rest. */
+/** Shown, accepted, partly accepted, and the acceptance rate (Copilot's published one is about 27%). */
+export function acceptanceLine(stats: Stats): string {
+  const rate = stats.acceptanceRate === null ? '' : ` · ${(stats.acceptanceRate * 100).toFixed(0)}% accepted`;
+  const shown = stats.acceptanceBasis === 'shown' ? `${stats.shown} shown` : `${stats.offered} offered`;
+  return `Suggestions ${shown}, ${stats.accepted} accepted, ${stats.partiallyAccepted} partly${rate}`;
+}
+
+/** Cached share and cost first (the status bar hover), then acceptance, then the rest. */
 export function statsLines(stats: Stats): string[] {
   const latency = stats.latencyMs && [stats.latencyMs.p50, stats.latencyMs.p90, stats.latencyMs.p99].map(Math.round);
   return [
     `Cached prompt share ${(stats.cachedShare * 100).toFixed(0)}% · cost $${stats.costUsd.toFixed(4)}`,
+    acceptanceLine(stats),
     `Model ${stats.model.served ?? stats.model.configured} · ${stats.state}`,
     `${stats.requests} requests: ${stats.upstreamRequests} to the API, ${stats.typeaheadHits} typeahead hits, ` +
       `${stats.cancelled} cancelled, ${stats.errors} errors`,

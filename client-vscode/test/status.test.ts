@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logLine, type Stats, statsLines, statusText } from '../src/status';
+import { acceptanceLine, logLine, type Stats, statsLines, statusText } from '../src/status';
 
 const stats: Stats = {
   requests: 12,
@@ -14,6 +14,12 @@ const stats: Stats = {
   reasoningTokens: 120,
   costUsd: 0.00123,
   cachedShare: 0.87,
+  offered: 5,
+  shown: 4,
+  accepted: 1,
+  partiallyAccepted: 2,
+  acceptanceRate: 0.25,
+  acceptanceBasis: 'shown',
   latencyMs: { p50: 310.4, p90: 520, p99: 900 },
   model: { configured: 'grok-code-fast-1', served: 'grok-code-fast-1-0825' },
   state: 'idle',
@@ -23,15 +29,21 @@ const stats: Stats = {
 test('the hover leads with the cached share and the cost', () => {
   const lines = statsLines(stats);
   assert.equal(lines[0], 'Cached prompt share 87% · cost $0.0012');
-  assert.equal(lines[1], 'Model grok-code-fast-1-0825 · idle');
+  assert.equal(lines[1], 'Suggestions 4 shown, 1 accepted, 2 partly · 25% accepted');
+  assert.equal(lines[2], 'Model grok-code-fast-1-0825 · idle');
   assert.ok(lines.includes('Latency p50 310 ms · p90 520 ms · p99 900 ms'));
   assert.equal(lines.at(-1), 'Last error: HTTP 429: rate limited');
 });
 
 test('no latency line before the first request, no error line without an error', () => {
   const lines = statsLines({ ...stats, latencyMs: null, lastError: null, model: { configured: 'm', served: null } });
-  assert.equal(lines.length, 4);
-  assert.equal(lines[1], 'Model m · idle');
+  assert.equal(lines.length, 5);
+  assert.equal(lines[2], 'Model m · idle');
+});
+
+test('without shown reports the rate is over the suggestions offered; none before the first', () => {
+  assert.equal(acceptanceLine({ ...stats, shown: 0, acceptanceBasis: 'offered', acceptanceRate: 0.2 }), 'Suggestions 5 offered, 1 accepted, 2 partly · 20% accepted');
+  assert.equal(acceptanceLine({ ...stats, offered: 0, shown: 0, accepted: 0, partiallyAccepted: 0, acceptanceRate: null, acceptanceBasis: 'offered' }), 'Suggestions 0 offered, 0 accepted, 0 partly');
 });
 
 test('each state has its own icon', () => {

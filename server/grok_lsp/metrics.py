@@ -6,6 +6,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from grok_lsp.acceptance import Acceptance
 from grok_lsp.provider.usage import Usage
 
 _LATENCY_WINDOW = 2000  # most recent suggestions kept for percentiles
@@ -96,7 +97,6 @@ class Metrics:
     streams_closed_early: int = 0  # upstream streams closed before their end
     typeahead_hits: int = 0  # answered from a suggestion already shown or streaming
     shared_streams: int = 0  # answered by joining an upstream stream already in flight
-    accepted: int = 0  # suggestions typed or accepted in full
     dropped: int = 0  # not sent: cost governor, circuit breaker, nothing typed
     paced: int = 0  # waited for the per-second rate before going upstream
     errors: int = 0
@@ -116,6 +116,8 @@ class Metrics:
     )
     first_content_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_LATENCY_WINDOW))
     next_edit: NextEditCounters = field(default_factory=NextEditCounters)
+    acceptance: Acceptance = field(default_factory=Acceptance)
+    speculative_requests: int = 0  # sent at once after an accepted suggestion, unasked
     actions: int = 0  # code actions computed (fix, refactor, ...)
     actions_verified: int = 0
     action_attempts: int = 0
@@ -162,7 +164,8 @@ class Metrics:
             "streamsClosedEarly": self.streams_closed_early,
             "typeaheadHits": self.typeahead_hits,
             "sharedStreams": self.shared_streams,
-            "accepted": self.accepted,
+            **self.acceptance.snapshot(),
+            "speculativeRequests": self.speculative_requests,
             "dropped": self.dropped,
             "paced": self.paced,
             "errors": self.errors,

@@ -164,8 +164,10 @@ class Pipeline:
                 # It answered the place it was asked for, not what was typed since: ask again.
             else:
                 self._close(stream)
-        # After an accepted suggestion the user waits for the next one: ask at once.
-        if query.automatic and debounce_s > 0 and not self._accepted(query):
+        # After an accepted suggestion the user waits for the next one: ask at once. Counted
+        # whatever the trigger or debounce (popup clients report acceptances no other way).
+        accepted = self._accepted(query)
+        if query.automatic and debounce_s > 0 and not accepted:
             await asyncio.sleep(debounce_s)  # a newer keystroke cancels this request here
         if (wait := self._pace(query)) > 0:
             self._metrics.paced += 1
@@ -215,7 +217,9 @@ class Pipeline:
             typed = anchor.typed_since(query)
             if typed is not None and typed.startswith(suggestion):
                 del entries[index]
-                self._metrics.accepted += 1
+                self._metrics.acceptance.typed_through(
+                    query.uri, anchor.prefix_len, anchor.prefix_tail, suggestion
+                )
                 return True
         return False
 

@@ -403,11 +403,20 @@ def _duration(seconds: float) -> str:
 
 
 def create_server(environ: dict[str, str] | None = None) -> GrokServer:
-    from grok_lsp.features import actions, explanations, inline, lifecycle, nextedits, stats
+    from grok_lsp.features import (
+        acceptance,
+        actions,
+        explanations,
+        inline,
+        lifecycle,
+        nextedits,
+        stats,
+    )
 
     server = GrokServer(environ)
     lifecycle.register(server)
     inline.register(server)
+    acceptance.register(server)
     nextedits.register(server)
     actions.register(server)
     explanations.register(server)

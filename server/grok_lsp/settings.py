@@ -53,6 +53,9 @@ class CompletionSettings(_Section):
         None, gt=0, description="Automatic completions pause once today's spend reaches it."
     )
     suppress_in_comments_and_strings: bool = False
+    speculate_after_accept: bool = Field(
+        True, description="Ask for what follows an accepted suggestion at once."
+    )
 
 
 class ActionsSettings(_Section):

@@ -80,13 +80,14 @@ typed_before='banner = "日本語 😀 " + greet("' # then the word being typed
 word=wor
 suggestion='world", punctuation="!") + " costs $0 {free}"' # the word and what the model adds
 block_head='    def welcome(self, name: str) -> str:'
-block_body='        return greet(name) + " — tea costs $2 {hot}"'
+block_first='        greeting = greet(name)' # two lines: the first alone is the alternative to cycle to
+block_body='        return greeting + " — tea costs $2 {hot}"'
 demo() { # BODY_LINES LAST_LINE: the file, with or without the method's body
   printf '%s\n' 'import os' '' '' 'def greet(name: str, punctuation: str = ".") -> str:' \
     '    return f"Hello, {name}{punctuation}"' '' '' 'class Greeter:' "$block_head" "$@"
 }
 demo '' '' "$typed_before$word" >"$work/before.py"
-demo "$block_body" '' '' "$typed_before$suggestion" >"$work/oracle.py"
+demo "$block_first" "$block_body" '' '' "$typed_before$suggestion" >"$work/oracle.py"
 # What Neovim should write: both completions, then "Grok: fix" on a ruff-style F401 for line
 # 1 removes the unused import; without the block where the client cannot insert one.
 tail -n +2 "$work/oracle.py" >"$work/expected-block.py"
@@ -154,9 +155,17 @@ run_nvim() { # NAME NVIM MODE ENCODING INSERT_TEXT_FORMAT BLOCK(yes|no) [CONFIG]
     check "no ghost text" grep -qxF "nvim: ghost text: $(json "${suggestion#"$word"}")" "$dir/out.txt"
   fi
   check "the line after accepting is not the oracle's" grep -qxF "nvim: line after accepting: $typed_before$suggestion" "$dir/out.txt"
+  if [ "$mode" = inline ]; then
+    # The README's <M-]> / <M-[> show the block's first line alone, then the block again; the
+    # server counts every suggestion accepted with <Tab> (Neovim runs the item's command).
+    check "<M-]> did not cycle to the block's first line" grep -qxF "nvim: cycled to: $(json $'\n'"$block_first")" "$dir/out.txt"
+    check "<M-[> did not cycle back to the block" grep -qxF "nvim: cycled back to: $(json $'\n'"$block_first"$'\n'"$block_body")" "$dir/out.txt"
+    check "grok/stats did not count both acceptances" grep -qxF "nvim: grok/stats: accepted=2" "$dir/out.txt"
+  fi
   local expected=$work/expected-line.py
   if [ "$block" = yes ]; then
     expected=$work/expected-block.py
+    check "the block is not the method's body" grep -qxF "nvim: block after accepting: $block_first" "$dir/out.txt"
     check "the block is not the method's body" grep -qxF "nvim: block after accepting: $block_body" "$dir/out.txt"
   fi
   check "no \"Grok: fix\" offered for the diagnostic" grep -qxF 'nvim: code action offered: Grok: fix — `os` imported but unused' "$dir/out.txt"

@@ -158,14 +158,16 @@ local function ghost_text(buf, line)
   api.nvim_win_set_cursor(0, { line, 0 })
   local before = api.nvim_buf_line_count(buf)
   api.nvim_input('A<BS>' .. api.nvim_get_current_line():sub(-1))
-  local shown = wait_for('ghost text', function()
+  local function ghost() -- the suggestion shown, without the " (2/2)" of a cycled one
     local marks = api.nvim_buf_get_extmarks(buf, namespace, 0, -1, { details = true })
     for _, mark in ipairs(marks) do
       local lines = {}
       for _, virtual in ipairs({ mark[4].virt_text or {}, unpack(mark[4].virt_lines or {}) }) do
         local text = {}
         for _, chunk in ipairs(virtual) do
-          table.insert(text, chunk[1])
+          if chunk[2] ~= 'ComplHintMore' then
+            table.insert(text, chunk[1])
+          end
         end
         table.insert(lines, table.concat(text))
       end
@@ -174,8 +176,20 @@ local function ghost_text(buf, line)
         return text
       end
     end
-  end)
+  end
+  local shown = wait_for('ghost text', ghost)
   say('ghost text: ' .. encode(shown))
+  if config_file and select(2, shown:gsub('\n', '')) > 1 then -- a block: cycle, as the README maps it
+    api.nvim_input('<M-]>')
+    say('cycled to: ' .. encode(wait_for('<M-]> to show the alternative', function()
+      local now = ghost()
+      return now ~= shown and now
+    end)))
+    api.nvim_input('<M-[>')
+    say('cycled back to: ' .. encode(wait_for('<M-[> to show the block again', function()
+      return ghost() == shown and shown
+    end)))
+  end
   if config_file then
     api.nvim_input('<Tab>') -- the config's mapping
   elseif not vim.lsp.inline_completion.get() then
@@ -301,9 +315,17 @@ local function main()
     -- A block after `def ...:` inside a class: several lines, indented relative to the cursor
     -- line (a snippet) or absolutely (plain text, ghost text).
     complete_at(block_line)
-    for _, text in ipairs(api.nvim_buf_get_lines(buf, block_line - 1, block_line + 1, false)) do
+    for _, text in ipairs(api.nvim_buf_get_lines(buf, block_line - 1, block_line + 2, false)) do
       say('block after accepting: ' .. text)
     end
+  end
+  if mode == 'inline' then
+    -- Neovim runs each accepted item's command; the server counts them.
+    local accepted = wait_for('grok/stats to count the acceptances', function()
+      local stats = request_sync(client, buf, 'grok/stats', {})
+      return stats.accepted >= (block_line and 2 or 1) and stats.accepted
+    end)
+    say('grok/stats: accepted=' .. accepted)
   end
   code_action(buf)
   vim.cmd('write')

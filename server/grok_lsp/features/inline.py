@@ -12,8 +12,10 @@ import asyncio
 import logging
 
 from lsprotocol import types as t
+from pygls.workspace import TextDocument
 
 from grok_lsp import textpos
+from grok_lsp.acceptance import ACCEPT_COMMAND
 from grok_lsp.features.documents import LspTextDocument, file_view, other_views, unsendable
 from grok_lsp.pipeline import Query
 from grok_lsp.postprocess import CursorContext
@@ -26,6 +28,7 @@ from grok_lsp.syntax import in_comment_or_string
 log = logging.getLogger(__name__)
 
 _FOLLOWING_LINES = 6  # lines after the cursor's line, to trim a suggestion that repeats them
+_BEFORE_CHARS = 256  # text before the cursor that, with the suggestion, identifies it
 
 
 def register(server: GrokServer) -> None:
@@ -40,7 +43,7 @@ def register(server: GrokServer) -> None:
             active[uri] = current
         ls.metrics.requests += 1
         try:
-            return await _suggest(ls, uri, position, automatic)
+            return await suggest_at(ls, uri, position, automatic)
         except asyncio.CancelledError:
             ls.metrics.cancelled += 1
             raise
@@ -56,11 +59,29 @@ def register(server: GrokServer) -> None:
         ls: GrokServer, params: t.InlineCompletionParams
     ) -> t.InlineCompletionList:
         automatic = params.context.trigger_kind == t.InlineCompletionTriggerKind.Automatic
-        text = await suggest(ls, params.text_document.uri, params.position, automatic)
-        if not text:
+        uri = params.text_document.uri
+        text = await suggest(ls, uri, params.position, automatic)
+        if not text or uri not in ls.workspace.text_documents:
             return t.InlineCompletionList(items=[])
+        document = ls.workspace.text_documents[uri]
+        offset = _offset(ls, document, params.position)
         here = t.Range(start=params.position, end=params.position)
-        return t.InlineCompletionList(items=[t.InlineCompletionItem(insert_text=text, range=here)])
+        # To cycle through (VS Code's Alt+], Neovim's inline_completion.select()): the
+        # alternatives that cost no request. Only the first counts as a suggestion offered.
+        return t.InlineCompletionList(
+            items=[
+                t.InlineCompletionItem(
+                    insert_text=choice,
+                    range=here,
+                    command=t.Command(
+                        "Grok: suggestion accepted",
+                        ACCEPT_COMMAND,
+                        arguments=[_offer(ls, uri, document.source, offset, choice, index > 0)],
+                    ),
+                )
+                for index, choice in enumerate(alternatives(text))
+            ]
+        )
 
     @server.feature(
         t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", "(", " "])
@@ -72,15 +93,47 @@ def register(server: GrokServer) -> None:
         # A client that does not say how the request was triggered is taken at its word.
         context = params.context
         automatic = context is not None and context.trigger_kind != t.CompletionTriggerKind.Invoked
-        opened = ls.workspace.text_documents.get(params.text_document.uri)
+        uri = params.text_document.uri
+        opened = ls.workspace.text_documents.get(uri)
         source = opened.source if opened is not None else ""  # the text the position is in
-        text = await suggest(ls, params.text_document.uri, params.position, automatic)
-        items = [_completion_item(ls, params.position, source, text)] if text else []
-        return t.CompletionList(is_incomplete=True, items=items)
+        text = await suggest(ls, uri, params.position, automatic)
+        if not text:
+            return t.CompletionList(is_incomplete=True, items=[])
+        encoding = textpos.encoding_name(ls.workspace.position_encoding)
+        offset = textpos.offset_at(source, params.position, encoding)
+        # A popup item reports nothing back: it counts as accepted once typed or taken whole.
+        _offer(ls, uri, source, offset, text)
+        item = _completion_item(ls, params.position, source, offset, text)
+        return t.CompletionList(is_incomplete=True, items=[item])
+
+
+def _offset(ls: GrokServer, document: TextDocument, position: t.Position) -> int:
+    if isinstance(document, LspTextDocument):  # found from the last edit's line: microseconds
+        return document.offset_at(position)
+    return textpos.offset_at(
+        document.source, position, textpos.encoding_name(ls.workspace.position_encoding)
+    )
+
+
+def _offer(
+    ls: GrokServer, uri: str, source: str, offset: int, text: str, alternative: bool = False
+) -> str:
+    """Records `text` as offered at `offset` of `source` (see acceptance.py); returns its id."""
+    before = source[max(0, offset - _BEFORE_CHARS) : offset]
+    return ls.metrics.acceptance.offer(uri, offset, before, text, alternative)
+
+
+def alternatives(text: str) -> list[str]:
+    """The suggestion, then the shorter ones it holds, which cost no request: a block up to
+    its first line that has code in it."""
+    lines = text.split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
+    shorter = "\n".join(lines[: first + 1])
+    return [text, shorter] if shorter.strip() and shorter != text else [text]
 
 
 def _completion_item(
-    ls: GrokServer, position: t.Position, source: str, text: str
+    ls: GrokServer, position: t.Position, source: str, offset: int, text: str
 ) -> t.CompletionItem:
     """One popup item that replaces the word being typed with word + suggestion.
 
@@ -90,7 +143,6 @@ def _completion_item(
     client ask again once they type something else.
     """
     encoding = textpos.encoding_name(ls.workspace.position_encoding)
-    offset = textpos.offset_at(source, position, encoding)
     word_start = offset
     while word_start > 0 and (source[word_start - 1].isalnum() or source[word_start - 1] == "_"):
         word_start -= 1
@@ -179,7 +231,9 @@ def _documentation(ls: GrokServer, text: str) -> t.MarkupContent | str:
     return text
 
 
-async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bool) -> str:
+async def suggest_at(
+    ls: GrokServer, uri: str, position: t.Position, automatic: bool, debounce: bool = True
+) -> str:
     settings = ls.settings
     if not settings.completion.enabled or ls.is_paused():
         return ""
@@ -190,11 +244,7 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
     if unsendable(ls, document) is not None:
         return ""
     source = document.source
-    encoding = textpos.encoding_name(ls.workspace.position_encoding)
-    if isinstance(document, LspTextDocument):  # found from the last edit's line: microseconds
-        offset = document.offset_at(position)
-    else:
-        offset = textpos.offset_at(source, position, encoding)
+    offset = _offset(ls, document, position)
     line_from = max(source.rfind("\n", 0, offset), source.rfind("\r", 0, offset)) + 1
     line_to = textpos.line_end(source, offset)
     following_to = line_to
@@ -242,7 +292,7 @@ async def _suggest(ls: GrokServer, uri: str, position: t.Position, automatic: bo
     suggestion = await ls.pipeline.complete(
         query,
         build_request,
-        settings.completion.debounce_ms / 1000,
+        settings.completion.debounce_ms / 1000 if debounce else 0.0,
         settings.completion.timeout_ms / 1000,
     )
     if suggestion:
