@@ -9,13 +9,16 @@ the price table (`pricing.py`) with `grok.prices` over it, converted once per se
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from grok_lsp.estimate import Exchange, UsageEstimator
 from grok_lsp.governor import Governor
 from grok_lsp.metrics import Metrics
 from grok_lsp.pricing import ModelPrice, cost_usd
 from grok_lsp.provider.usage import Usage
-from grok_lsp.settings import Settings
+
+if TYPE_CHECKING:  # pydantic loads after `initialize` is answered (see warmup.py)
+    from grok_lsp.settings import Settings
 
 
 class Accounting:

@@ -7,16 +7,16 @@ clients.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from grok_lsp.privacy import key_in_clear
-from grok_lsp.provider.client import ProviderClient
 from grok_lsp.provider.errors import ConfigurationError
 from grok_lsp.provider.refusals import RefusedFields
 from grok_lsp.redaction import scrub
-from grok_lsp.settings import Settings
+
+if TYPE_CHECKING:  # httpx and pydantic load after `initialize` is answered (see warmup.py)
+    from grok_lsp.provider.client import ProviderClient
+    from grok_lsp.settings import Settings
 
 # What the client is built from: a change to any of them builds a new one.
 _CONNECTION_FIELDS = ("api_key", "base_url", "ca_bundle", "api")
@@ -47,6 +47,12 @@ class Connection:
     def client(self) -> ProviderClient:
         """The client, built now if there is none: `ConfigurationError` if it cannot be."""
         if self._client is None:
+            # The client, and httpx with it (~80 ms, its CLI's `rich` included), load here: at
+            # `initialized`, which opens the connection, or at the first request.
+            import httpx
+
+            from grok_lsp.provider.client import ProviderClient
+
             settings = self._settings()
             key = settings.api_key_value()
             in_clear = key is not None and key_in_clear(settings.base_url)

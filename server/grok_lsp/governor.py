@@ -29,10 +29,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from grok_lsp.policy import BACKOFF_MAX_S, BACKOFF_START_S, MAX_PAUSE_S, SAVE_EVERY_S
-from grok_lsp.settings import Settings
+
+if TYPE_CHECKING:  # pydantic loads after `initialize` is answered (see warmup.py)
+    from grok_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ class Governor:
     ) -> None:
         """Without `later`, every spend is saved at once. `on_spend_ceiling` is told the reason
         each time the daily ceiling refuses a request."""
-        self.limits = Limits.of(Settings())
+        self._limits: Limits | None = None  # the defaults' until the settings are read
         self._on_spend_ceiling = on_spend_ceiling
         self._clock = clock
         self._today = today
@@ -95,7 +97,20 @@ class Governor:
         self._last_version: dict[str, int | None] = {}
         self._day, self._spent = self._load_spend()
 
+    @property
+    def limits(self) -> Limits:
+        if self._limits is None:
+            from grok_lsp.settings import Settings  # the defaults: pydantic, not before needed
+
+            self._limits = Limits.of(Settings())
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: Limits) -> None:
+        self._limits = limits
+
     # the circuit breaker ----------------------------------------------------------------------
+
     def rate_limited(self, retry_after: float | None) -> float:
         """Open the circuit; returns for how many seconds."""
         wait = min(retry_after if retry_after is not None else self._backoff, MAX_PAUSE_S)

@@ -7,43 +7,47 @@ import `server.py`, so the only module that knows both is `wiring.py`, which reg
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from lsprotocol import types as t
-from pygls.progress import Progress
-from pygls.protocol import JsonRPCProtocol
-from pygls.workspace import Workspace
 
-from grok_lsp.accounting import Accounting
-from grok_lsp.clients import ClientQuirks
-from grok_lsp.codeactions.store import ExplanationStore
-from grok_lsp.completions.pipeline import Pipeline
-from grok_lsp.connection import Connection
-from grok_lsp.documents.sending import SendPolicy
-from grok_lsp.governor import Governor
-from grok_lsp.metrics import Metrics
-from grok_lsp.prompt import PromptBuilder
-from grok_lsp.settings import LoadedSettings, Settings
-from grok_lsp.status import Status
+if TYPE_CHECKING:  # names for the interface only: importing them would load pydantic and httpx
+    from pygls.progress import Progress
+    from pygls.protocol import JsonRPCProtocol
+    from pygls.workspace import Workspace
+
+    from grok_lsp.accounting import Accounting
+    from grok_lsp.clients import ClientQuirks
+    from grok_lsp.codeactions.store import ExplanationStore
+    from grok_lsp.completions.pipeline import Pipeline
+    from grok_lsp.connection import Connection
+    from grok_lsp.documents.sending import SendPolicy
+    from grok_lsp.governor import Governor
+    from grok_lsp.metrics import Metrics
+    from grok_lsp.prompt import PromptBuilder
+    from grok_lsp.settings import LoadedSettings, Settings
+    from grok_lsp.status import Status
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Host(Protocol):
     # The server's parts.
-    settings: Settings
     metrics: Metrics
     status: Status
     governor: Governor
     accounting: Accounting
     connection: Connection
-    prompts: PromptBuilder
     pipeline: Pipeline
     explanations: ExplanationStore
     send_policy: SendPolicy
     quirks: ClientQuirks  # what the editor does that its capabilities do not say
     initialization_options: object
 
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def prompts(self) -> PromptBuilder: ...
     def apply_settings(self, workspace_config: object = None) -> LoadedSettings: ...
     def forget(self, uri: str) -> None: ...
     async def close(self) -> None: ...

@@ -13,9 +13,12 @@ import ipaddress
 import os
 import sys
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import httpx
-from pathspec import GitIgnoreSpec
+from grok_lsp.provider.urls import scheme_and_host
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 # Credential files, never sent whatever `grok.exclude` says (unless it takes one back with
 # `!`): environment files, private keys and keystores, and the credential stores of common
@@ -55,6 +58,10 @@ DEFAULT_EXCLUDE = (
 
 @lru_cache(maxsize=256)
 def spec(patterns: tuple[str, ...], fold_case: bool) -> GitIgnoreSpec:
+    # Here, not at the top: the documents load this module before `initialize` is answered,
+    # and pathspec takes ~14 ms to import; nothing is judged before a request is sent.
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec.from_lines([p.lower() for p in patterns] if fold_case else patterns)
 
 
@@ -88,13 +95,13 @@ def folds_case(directory: str) -> bool:
 def key_in_clear(base_url: str) -> bool:
     """Whether a key sent to `base_url` would cross a network unencrypted: plain `http://` to
     a host that is not this machine."""
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL:
+    read = scheme_and_host(base_url)
+    if read is None:
         return False  # (the client built on it says what is wrong)
-    if url.scheme != "http":
+    scheme, host = read
+    if scheme != "http":
         return False
-    host = url.host.strip("[]").lower()
+    host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return False
     try:

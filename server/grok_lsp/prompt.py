@@ -19,11 +19,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from grok_lsp.completions.postprocess import COMPLETION_TASK, CURSOR_MARKER
 from grok_lsp.drift import Drift, EditMark
 from grok_lsp.redaction import KEY_MARK, encodable, scrub, scrub_around, scrub_slice
-from grok_lsp.settings import PromptSettings
+
+if TYPE_CHECKING:  # the settings (pydantic) load after `initialize` is answered: see server.py
+    from grok_lsp.settings import PromptSettings
 
 CHARS_PER_TOKEN = 3  # a conservative estimate for code
 WINDOW_ALIGN_LINES = 256

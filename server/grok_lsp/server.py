@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as t
 from pygls.io_ import StdoutWriter
@@ -34,8 +34,10 @@ from grok_lsp.masking import mask
 from grok_lsp.metrics import Metrics
 from grok_lsp.prompt import PromptBuilder
 from grok_lsp.protocol import LenientProtocol
-from grok_lsp.settings import LoadedSettings, Settings, load_settings
 from grok_lsp.status import Status
+
+if TYPE_CHECKING:  # the settings (pydantic) load after `initialize` is answered: see below
+    from grok_lsp.settings import LoadedSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +60,11 @@ class GrokServer(LanguageServer):
         self.environ = dict(os.environ if environ is None else environ)
         self.initialization_options: object = None
         self.quirks = ClientQuirks()  # what the editor does that its capabilities do not say
-        self.settings = Settings()
+        # Read at the first use (`initialized`, for a client that keeps to the protocol), not
+        # here: `initialize` is answered without waiting for pydantic (see `apply_settings`).
+        self._settings: Settings | None = None
+        self._prompts: PromptBuilder | None = None  # built with the settings, for them
         self.metrics = Metrics()
-        self.prompts = PromptBuilder(self.settings.prompt)
         self.governor = Governor(
             state_dir(self.environ) / "spend.json",
             later=_call_later,
@@ -74,7 +78,6 @@ class GrokServer(LanguageServer):
             self.metrics,
         )
         self.accounting = Accounting(self.metrics, self.governor, self.notify_user)
-        self.accounting.use_settings(self.settings)
         self.connection = Connection(lambda: self.settings, self.notify_user, self.spawn)
         self.pipeline = Pipeline(
             self.connection.client,
@@ -115,9 +118,30 @@ class GrokServer(LanguageServer):
             self.shutdown()  # type: ignore[no-untyped-call]  # pygls: unannotated
 
     # settings -------------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._loaded()[0]
+
+    @property
+    def prompts(self) -> PromptBuilder:
+        return self._loaded()[1]
+
+    def _loaded(self) -> tuple[Settings, PromptBuilder]:
+        """The settings in force and the prompt builder made for them: read at the first use,
+        from the environment and the initialization options, until `initialized` pulls the
+        client's."""
+        if self._settings is None or self._prompts is None:
+            self.apply_settings()
+        assert self._settings is not None and self._prompts is not None
+        return self._settings, self._prompts
+
     def apply_settings(self, workspace_config: object = None) -> LoadedSettings:
+        # Here, not at the top: pydantic and the settings model take ~70 ms to load (with
+        # `importlib.metadata`, for pydantic's plugins), and `initialize` is answered first.
+        from grok_lsp.settings import load_settings
+
         loaded = load_settings(self.environ, self.initialization_options, workspace_config)
-        old, self.settings = self.settings, loaded.settings
+        old, self._settings = self._settings, loaded.settings
         if loaded.problems:
             self.window_show_message(
                 t.ShowMessageParams(
@@ -126,15 +150,22 @@ class GrokServer(LanguageServer):
                     + "; ".join(loaded.problems),
                 )
             )
-        new = self.settings
-        if (old.model, old.completion, old.actions) != (new.model, new.completion, new.actions):
-            self.status.requests_changed()
-        if old.prompt != new.prompt or old.api_key != new.api_key:
-            # (a new key is masked in prompts: snapshots scrubbed before it was held go)
-            self.prompts = PromptBuilder(new.prompt)
-        if connection_changed(old, new):
-            self.status.connection_changed()
-            self.connection.drop()
+        new = loaded.settings
+        if old is None:  # the first read: nothing was paused, announced or connected before
+            self._prompts = PromptBuilder(new.prompt)
+        else:
+            if (old.model, old.completion, old.actions) != (
+                new.model,
+                new.completion,
+                new.actions,
+            ):
+                self.status.requests_changed()
+            if old.prompt != new.prompt or old.api_key != new.api_key:
+                # (a new key is masked in prompts: snapshots scrubbed before it was held go)
+                self._prompts = PromptBuilder(new.prompt)
+            if connection_changed(old, new):
+                self.status.connection_changed()
+                self.connection.drop()
         self.governor.limits = Limits.of(new)
         self.accounting.use_settings(new)
         return loaded

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
 from grok_lsp import masking
+from grok_lsp.provider.urls import scheme_and_host
 from grok_lsp.redaction import scrub
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
@@ -140,11 +140,8 @@ class Settings(_Section):
         """The API requests are sent in, `auto` decided by the base URL's host."""
         if self.api != "auto":
             return self.api
-        try:
-            host = httpx.URL(self.base_url).host
-        except httpx.InvalidURL:
-            return "chat"
-        return "responses" if host in _RESPONSES_HOSTS else "chat"
+        read = scheme_and_host(self.base_url)
+        return "responses" if read is not None and read[1] in _RESPONSES_HOSTS else "chat"
 
     @property
     def next_edit_model(self) -> str:

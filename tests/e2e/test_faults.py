@@ -146,5 +146,5 @@ async def test_a_provider_that_never_answers_is_cut_by_the_timeout(
 
 async def test_invalid_settings_are_named_and_defaults_used(start_client: StartClient) -> None:
     client = await start_client(settings={"completion": {"debounceMs": "soon"}})
-    await settle(client)
+    await server_stats(client)  # answered once the settings are read (at `initialized`, or for it)
     assert any("grok.completion.debounceMs" in message for message in client.shown())

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from grok_lsp import warmup
 from tests.support.emulator import Emulator
 from tests.support.lsp import SERVER_COMMAND, TEST_KEY
 
@@ -159,6 +160,33 @@ async def test_a_request_before_initialize_gets_server_not_initialized(raw: RawC
     assert (await raw.answer(50))["error"]["code"] == -32002
     await raw.initialize()
     await raw.alive(51)
+
+
+async def test_initialize_is_answered_before_the_deferred_modules_load(tmp_path: Path) -> None:
+    """httpx, pydantic and the rest of `warmup.DEFERRED` load after the answer: `initialize`
+    alone, to a server that prints each import as it ends (`-X importtime`)."""
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1", "GROK_LSP_STATE_DIR": str(tmp_path)}
+    process = await asyncio.create_subprocess_exec(
+        *SERVER_COMMAND,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    assert process.stderr is not None
+    printed = asyncio.create_task(process.stderr.read())
+    raw = RawClient(process)
+    try:
+        raw.request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+        assert "result" in await raw.answer(1)
+    finally:
+        process.kill()
+        await process.wait()
+    lines = (await asyncio.wait_for(printed, BOUND_S)).decode().splitlines()
+    loaded = {line.rpartition("|")[2].strip() for line in lines if line.startswith("import time:")}
+    assert "grok_lsp.features.inline" in loaded  # the features are registered, and printed
+    heavy = {"httpx", "pydantic", "importlib.metadata", "email.utils", "http"}
+    assert loaded.isdisjoint({*warmup.DEFERRED, *heavy})
 
 
 async def test_a_second_initialize_is_refused_and_documents_stay(raw: RawClient) -> None:

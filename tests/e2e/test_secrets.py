@@ -15,7 +15,6 @@ from lsprotocol import types as t
 
 from grok_lsp.redaction import PLACEHOLDER, restore_secrets, scrub
 from grok_lsp.server import GrokServer
-from grok_lsp.settings import Settings
 from tests.conftest import StartClient
 from tests.support.actions import F401, actions_at, apply, titled
 from tests.support.emulator import Emulator
@@ -201,7 +200,7 @@ async def test_the_api_key_is_in_no_log_line_message_or_stats(
 def test_tls_is_verified_by_default_and_a_ca_bundle_is_accepted(tmp_path: Path) -> None:
     def context(settings: dict[str, Any]) -> ssl.SSLContext:
         server = GrokServer({"XAI_API_KEY": TEST_KEY, "GROK_LSP_STATE_DIR": str(tmp_path)})
-        server.settings = Settings.model_validate(settings)
+        server.apply_settings(settings)
         provider = server.connection.client()
         # httpx's and httpcore's private attributes: the only place the SSL context shows.
         pool = provider._client._transport._pool  # type: ignore[attr-defined]

@@ -24,16 +24,18 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grok_lsp import policy
 from grok_lsp.completions.postprocess import CursorContext, StopRule, finish
 from grok_lsp.estimate import Exchange, prompt_chars
 from grok_lsp.metrics import Metrics
 from grok_lsp.prompt import Message
-from grok_lsp.provider.client import ChatStream, ProviderClient
 from grok_lsp.provider.errors import ProviderTimeoutError
 from grok_lsp.provider.request import ChatRequest
+
+if TYPE_CHECKING:  # httpx's client is loaded when the server builds one, not with the pipeline
+    from grok_lsp.provider.client import ChatStream, ProviderClient
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import PurePosixPath
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from grok_lsp.privacy import spec, verdict
+
+if TYPE_CHECKING:  # built by `privacy.spec`, after `initialize` is answered
+    from pathspec import GitIgnoreSpec
 
 AI_IGNORE_FILES = (
     ".grokignore",

@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from pygls.uris import to_fs_path
@@ -21,7 +22,9 @@ from grok_lsp.documents.workspace import LspTextDocument
 from grok_lsp.policy import BINARY_PROBE_CHARS, MAX_DOCUMENT_CHARS
 from grok_lsp.privacy import folds_case, is_excluded
 from grok_lsp.prompt import FileView
-from grok_lsp.settings import Settings
+
+if TYPE_CHECKING:  # pydantic loads after `initialize` is answered (see warmup.py)
+    from grok_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from lsprotocol import types as t
 
+from grok_lsp import warmup
 from grok_lsp.clients import quirks_of
 from grok_lsp.documents.workspace import LspWorkspace, use_lsp_line_breaks
 from grok_lsp.host import Host
@@ -30,10 +31,11 @@ def register(server: Host) -> None:
         if ls.quirks.counts_code_points and isinstance(ls.workspace, LspWorkspace):
             ls.workspace.count_positions_in(t.PositionEncodingKind.Utf32)
             log.info("positions counted in code points, as this client (lsp-mode < 9) does")
-        ls.apply_settings()
+        # The settings are read at `initialized` (`_reload`), after this answer is sent.
 
     @server.feature(t.INITIALIZED)
     async def initialized(ls: Host, params: t.InitializedParams) -> None:
+        ls.spawn(warmup.start())
         await _reload(ls, None)
         await _register_for_changes(ls)
         await _connect(ls)

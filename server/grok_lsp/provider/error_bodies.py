@@ -9,8 +9,6 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import UTC
-from email.utils import parsedate_to_datetime
-from http import HTTPStatus
 from typing import Any
 
 _SCRIPT_OR_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
@@ -78,6 +76,10 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     seconds = _non_negative(value)
     if seconds is not None:
         return seconds
+    # email.utils and http (below) are imported where used: they took ~15 ms of every start,
+    # before `initialize` was answered, for error responses that come later if at all.
+    from email.utils import parsedate_to_datetime
+
     try:
         date = parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -101,6 +103,8 @@ def _shortened(text: str, limit: int) -> str:
 
 
 def _status_text(status: int) -> str:
+    from http import HTTPStatus  # (imported here: see `parse_retry_after`)
+
     try:
         return f"HTTP {status} {HTTPStatus(status).phrase}"
     except ValueError:

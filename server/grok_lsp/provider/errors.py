@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from grok_lsp.provider.error_bodies import (
     body_message,
@@ -15,6 +13,9 @@ from grok_lsp.provider.error_bodies import (
     payload_status,
 )
 from grok_lsp.provider.redact import redact
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class ProviderError(Exception):
@@ -129,6 +130,10 @@ def error_from_transport(
     `proxy`: the proxy the request went through, if any. Before any response, every failure but
     a slow answer is then the proxy's (the connection is to it), so the message names it.
     """
+    # Here, not at the top: the features load these errors before `initialize` is answered and
+    # httpx takes ~80 ms to import (its CLI's `rich` with it); an httpx error means it is loaded.
+    import httpx
+
     detail = redact(f"{type(exc).__name__}: {exc}", secret)
     waited = isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
     if proxy is not None and not mid_stream and not waited:
