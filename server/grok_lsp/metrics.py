@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from pydantic.alias_generators import to_camel
 
 from grok_lsp.acceptance import Acceptance
 from grok_lsp.provider.usage import Usage
@@ -50,19 +52,7 @@ class NextEditCounters:
         self.cost_usd += cost or 0.0
 
     def snapshot(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "upstreamRequests": self.upstream_requests,
-            "offered": self.offered,
-            "shown": self.shown,
-            "accepted": self.accepted,
-            "cancelled": self.cancelled,
-            "stale": self.stale,
-            "dropped": self.dropped,
-            "promptTokens": self.prompt_tokens,
-            "cachedTokens": self.cached_tokens,
-            "costUsd": round(self.cost_usd, 8),
-        }
+        return _as_json(self)
 
 
 @dataclass
@@ -84,15 +74,7 @@ class ActionCost:
         self.cost_usd += cost or 0.0
 
     def json(self) -> dict[str, Any]:
-        return {
-            "task": self.task,
-            "attempts": self.attempts,
-            "promptTokens": self.prompt_tokens,
-            "outputTokens": self.output_tokens,
-            "costUsd": round(self.cost_usd, 8),
-            "verdict": self.verdict,
-            "verified": self.verified,
-        }
+        return _as_json(self)
 
 
 @dataclass
@@ -135,16 +117,16 @@ class Metrics:
         self.cached_tokens += usage.cached_tokens
         self.completion_tokens += usage.completion_tokens
         self.reasoning_tokens += usage.reasoning_tokens
-        if cost is None:
-            self.cost_unknown_requests += 1
-        else:
-            self.cost_usd += cost
+        self._add_cost(cost)
 
     def record_estimate(self, usage: Usage, cost: float | None) -> None:
         self.usage_estimated += 1
         self.estimated_prompt_tokens += usage.prompt_tokens
         self.estimated_cached_tokens += usage.cached_tokens
         self.estimated_output_tokens += usage.output_tokens_billed
+        self._add_cost(cost)
+
+    def _add_cost(self, cost: float | None) -> None:
         if cost is None:
             self.cost_unknown_requests += 1
         else:
@@ -209,4 +191,13 @@ def _percentiles(values: deque[float]) -> dict[str, float] | None:
     return {
         name: round(percentile(listed, fraction), 2)
         for name, fraction in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
+    }
+
+
+def _as_json(counters: NextEditCounters | ActionCost) -> dict[str, Any]:
+    """Every field, in order, by its camelCase name; costs rounded to 8 places."""
+    values = {item.name: getattr(counters, item.name) for item in fields(counters)}
+    return {
+        to_camel(name): round(value, 8) if name == "cost_usd" else value
+        for name, value in values.items()
     }
