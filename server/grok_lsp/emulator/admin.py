@@ -18,7 +18,6 @@ types) calls it through `asyncio.to_thread`.
 from __future__ import annotations
 
 import time
-from types import TracebackType
 from typing import Any, Self
 
 import httpx
@@ -72,12 +71,7 @@ class EmulatorAdmin:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
