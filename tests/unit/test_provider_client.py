@@ -1,17 +1,13 @@
-"""ProviderClient and ChatStream: the request on the wire, the stream, errors, and closing."""
+"""ProviderClient and ChatStream: the request on the wire, the stream, and closing early
+(errors and network failures: `test_provider_failures.py`; a real loopback connection:
+`test_provider_loopback.py`)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import re
-import warnings
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Callable
 
-import certifi
 import httpx
 import pytest
 
@@ -19,10 +15,8 @@ from grok_lsp.provider.client import ProviderClient
 from grok_lsp.provider.errors import (
     AuthenticationError,
     MalformedStreamError,
-    ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
-    RateLimitError,
     ServerError,
     StreamInterruptedError,
 )
@@ -33,34 +27,16 @@ from tests.support.fake_api import (
     DONE,
     KEY,
     MESSAGES,
-    TIMEOUT,
     Body,
     FakeAPI,
-    Handler,
     answered,
     chunk,
     collect,
     event,
-    fake_client,
     request,
     sse_response,
 )
 from tests.support.streams import FIXTURES
-
-
-@pytest.fixture
-async def make_client() -> AsyncIterator[Callable[..., ProviderClient]]:
-    clients: list[ProviderClient] = []
-
-    def make(handler: Handler, api_key: str | None = KEY, base: str = BASE) -> ProviderClient:
-        client = fake_client(handler, api_key, base)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
-
 
 # --- the request -------------------------------------------------------------------------------
 
@@ -315,236 +291,3 @@ async def test_cancellation_closes_the_response(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert body.closed and body.finalized
-
-
-# --- error responses and network failures ------------------------------------------------------
-
-
-async def test_rate_limited(make_client: Callable[..., ProviderClient]) -> None:
-    body = Body([b'{"code": "Too many requests", "error": "Slow down."}'])
-    api = FakeAPI(httpx.Response(429, headers={"retry-after": "3"}, stream=body))
-    with pytest.raises(RateLimitError) as caught:
-        await collect(make_client(api), request())
-    assert (caught.value.message, caught.value.retry_after) == ("Slow down.", 3.0)
-    assert caught.value.status_code == 429
-    assert body.closed
-
-
-async def test_bad_key_echo_is_redacted(make_client: Callable[..., ProviderClient]) -> None:
-    text = (
-        f"Incorrect API key provided: {KEY}. You can obtain an API key from https://console.x.ai."
-    )
-    body = json.dumps({"code": "Client specified an invalid argument", "error": text}).encode()
-    with pytest.raises(AuthenticationError) as caught:
-        await collect(make_client(FakeAPI(httpx.Response(400, content=body))), request())
-    assert KEY not in str(caught.value)
-    assert caught.value.message.startswith("Incorrect API key provided: <redacted-secret>.")
-
-
-@pytest.mark.parametrize(
-    ("exc", "error"),
-    [
-        (httpx.ConnectError(f"cannot connect, key {KEY}"), ProviderConnectionError),
-        (httpx.ConnectTimeout("connect timed out"), ProviderTimeoutError),
-        (httpx.RemoteProtocolError("server disconnected"), ProviderConnectionError),
-    ],
-)
-async def test_network_failure_before_the_response(
-    make_client: Callable[..., ProviderClient], exc: Exception, error: type
-) -> None:
-    with pytest.raises(error) as caught:
-        await collect(make_client(FakeAPI(exc)), request())
-    assert KEY not in str(caught.value)
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
-
-
-@pytest.mark.parametrize(
-    ("environ", "named"),
-    [
-        ({"HTTPS_PROXY": "http://user:s3cret@proxy.corp:3128"},
-         "http://proxy.corp:3128 (from HTTPS_PROXY)"),
-        ({"https_proxy": "user:s3cret@proxy.corp:3128", "HTTPS_PROXY": "http://other:1"},
-         "http://proxy.corp:3128 (from https_proxy)"),  # urllib's choice: lower case first
-        ({"ALL_PROXY": "http://proxy.corp:3128"}, "http://proxy.corp:3128 (from ALL_PROXY)"),
-        ({"HTTP_PROXY": "http://proxy.corp:3128"}, None),  # the API is https
-        ({"ALL_PROXY": "http://proxy.corp:3128", "NO_PROXY": "localhost,api.test"}, None),
-        ({}, None),
-    ],
-)  # fmt: skip
-async def test_the_proxy_is_named_without_credentials(
-    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], named: str | None
-) -> None:
-    for scheme in ("http", "https", "all", "no"):
-        monkeypatch.delenv(f"{scheme}_proxy", raising=False)
-        monkeypatch.delenv(f"{scheme.upper()}_PROXY", raising=False)
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    client = ProviderClient(BASE, KEY, timeout=TIMEOUT)
-    try:
-        assert client._proxy == named
-    finally:
-        await client.aclose()
-
-
-async def test_list_models(make_client: Callable[..., ProviderClient]) -> None:
-    models = {"object": "list", "data": [{"id": "grok-4.3"}, {"id": "grok-code-fast-1"}, {}]}
-    api = FakeAPI(
-        httpx.Response(200, json=models),
-        httpx.Response(401, json={"code": "Unauthenticated", "error": "No key."}),
-        httpx.Response(200, json=["not", "a", "list"]),
-        httpx.Response(200, content=b"<html>"),
-    )
-    client = make_client(api)
-    assert await client.list_models() == ["grok-4.3", "grok-code-fast-1"]
-    assert api.requests[0].method == "GET"
-    assert str(api.requests[0].url) == f"{BASE}/models"
-    assert api.requests[0].headers["authorization"] == f"Bearer {KEY}"
-    with pytest.raises(AuthenticationError, match="No key"):
-        await client.list_models()
-    for _ in range(2):
-        with pytest.raises(ProviderError, match="model list"):
-            await client.list_models()
-
-
-async def test_warm_up_swallows_errors(
-    make_client: Callable[..., ProviderClient], caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    api = FakeAPI(
-        httpx.Response(200, json={"data": []}),
-        httpx.ConnectError(f"refused {KEY}"),
-        httpx.Response(500, content=b"boom"),
-    )
-    client = make_client(api)
-    for _ in range(3):
-        await client.warm_up()
-    assert [str(r.url) for r in api.requests] == [f"{BASE}/models"] * 3
-    assert "warm-up failed: ConnectError: refused <redacted-secret>" in caplog.text
-    assert KEY not in caplog.text
-
-
-async def test_key_never_logged(
-    make_client: Callable[..., ProviderClient], caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    echo = json.dumps({"error": f"Incorrect API key provided: {KEY}"}).encode()
-    api = FakeAPI(
-        answered("a"),
-        httpx.Response(400, content=echo),
-        httpx.ConnectError(f"refused {KEY}"),
-        sse_response(Body([event({"error": f"key {KEY} revoked"})])),
-    )
-    client = make_client(api)
-    messages = []
-    for _ in range(4):
-        try:
-            await collect(client, request(conv_id="conv-1"))
-        except ProviderError as exc:
-            logging.getLogger("test").exception("request failed")
-            messages.append(str(exc))
-    assert len(messages) == 3
-    assert "model=grok-code-fast-1 conv=conv-1" in caplog.text
-    assert all(KEY not in m for m in messages)
-    assert KEY not in caplog.text
-    assert all(KEY not in record.getMessage() for record in caplog.records)
-
-
-def test_verify_accepts_a_ca_bundle_path() -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        ProviderClient(BASE, KEY, timeout=TIMEOUT, verify=certifi.where())
-
-
-# --- a real HTTP/1.1 connection on loopback ----------------------------------------------------
-
-
-class LoopbackSSE:
-    """A minimal HTTP/1.1 server that streams chunked SSE events, for connection-level checks."""
-
-    def __init__(self, events: list[bytes], *, delay: float = 0.0, cut_after: int | None = None):
-        self.events = events
-        self.delay = delay
-        self.cut_after = cut_after
-        self.connections = 0
-        self.requests: list[bytes] = []
-        self.sent = 0
-        self.disconnected = asyncio.Event()
-        self.handlers: set[asyncio.Task[Any]] = set()
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        task = asyncio.current_task()
-        assert task is not None
-        self.handlers.add(task)
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                match = re.search(rb"content-length: *(\d+)", head, re.I)
-                await reader.readexactly(int(match.group(1)) if match else 0)
-                self.requests.append(head)
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
-                    b"transfer-encoding: chunked\r\n\r\n"
-                )
-                for i, data in enumerate(self.events):
-                    if i == self.cut_after:
-                        return
-                    writer.write(b"%x\r\n%s\r\n" % (len(data), data))
-                    await writer.drain()
-                    self.sent += 1
-                    await asyncio.sleep(self.delay)
-                writer.write(b"0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            self.disconnected.set()
-            writer.close()
-
-
-@asynccontextmanager
-async def loopback(server: LoopbackSSE) -> AsyncIterator[ProviderClient]:
-    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
-    port = listener.sockets[0].getsockname()[1]
-    client = ProviderClient(f"http://127.0.0.1:{port}/v1", KEY, timeout=TIMEOUT)
-    try:
-        yield client
-    finally:
-        await client.aclose()
-        listener.close()
-        await listener.wait_closed()
-        if server.handlers:
-            await asyncio.wait(server.handlers, timeout=2.0)
-
-
-def many_events(n: int) -> list[bytes]:
-    return [event(chunk(f"t{i} ")) for i in range(n)] + [event(chunk(finish="stop")), DONE]
-
-
-async def test_loopback_break_closes_the_connection(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
-    server = LoopbackSSE(many_events(2000), delay=0.005)
-    async with loopback(server) as client:
-        async with client.stream_chat(request()) as stream:
-            async for _ in stream:
-                break
-        await asyncio.wait_for(server.disconnected.wait(), 2.0)
-    assert server.sent < 100  # the download stopped, the server saw the connection go
-    assert KEY not in caplog.text  # httpx and httpcore debug logs included
-
-
-async def test_loopback_connection_is_reused_after_done() -> None:
-    server = LoopbackSSE(many_events(20))
-    async with loopback(server) as client:
-        for _ in range(3):
-            content, _, stream = await collect(client, request())
-            assert content == "".join(f"t{i} " for i in range(20)) and stream.done
-    assert len(server.requests) == 3
-    assert server.connections == 1
-
-
-async def test_loopback_cut_mid_stream() -> None:
-    server = LoopbackSSE(many_events(20), cut_after=5)
-    async with loopback(server) as client:
-        with pytest.raises(StreamInterruptedError, match="RemoteProtocolError"):
-            await collect(client, request())
