@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 from bench.common import emit, fmt, machine, machine_line, p50_90_99, table, update_report
-from bench.latency import Emulator
+from bench.latency_scenarios import Emulator
 from bench.rawlsp import LspProcess, ms, open_document, position_of, start_server
 
 NAME = "ahead"

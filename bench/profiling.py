@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.common import emit, fmt, machine, machine_line, start_stub, table, update_report
-from bench.overhead import measure_size
+from bench.overhead_measure import measure_size
 
 NAME = "profile"
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")

@@ -37,7 +37,7 @@ from bench.common import (
     table,
     update_report,
 )
-from bench.overhead import median_us
+from bench.overhead_measure import median_us
 from grok_lsp.drift import EditLog
 from grok_lsp.prompt import FileView, PromptBuilder
 from grok_lsp.settings import PromptSettings

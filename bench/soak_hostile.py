@@ -37,7 +37,7 @@ from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.lsp.client import LanguageClient
 
 from bench.common import hardware_line, machine
-from bench.soak import send_inline
+from bench.soak_scenario import send_inline
 from grok_lsp.metrics import percentile
 from tests.support import hostile
 from tests.support.lsp import launch, send_request

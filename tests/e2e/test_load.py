@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from lsprotocol import types as t
 
-from bench.soak import SETTINGS, run_scenario, runtime
+from bench.soak_scenario import SETTINGS, run_scenario, runtime
 from tests.conftest import OVER_BOTH_APIS, StartClient
 from tests.support.actions import F401, SOURCE, actions_at, apply, titled
 from tests.support.emulator import Emulator
