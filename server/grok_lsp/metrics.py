@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from pydantic.alias_generators import to_camel
-
 from grok_lsp.acceptance import Acceptance
 from grok_lsp.provider.usage import Usage
 
@@ -196,6 +194,9 @@ def _percentiles(values: deque[float]) -> dict[str, float] | None:
 
 def _as_json(counters: NextEditCounters | ActionCost) -> dict[str, Any]:
     """Every field, in order, by its camelCase name; costs rounded to 8 places."""
+    # Here, not at the top: pydantic loads after `initialize` is answered (see warmup.py).
+    from pydantic.alias_generators import to_camel
+
     values = {item.name: getattr(counters, item.name) for item in fields(counters)}
     return {
         to_camel(name): round(value, 8) if name == "cost_usd" else value
