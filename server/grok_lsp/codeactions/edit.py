@@ -14,7 +14,7 @@ from grok_lsp.codeactions.answer import EDIT_SCHEMA, Answer, parse_answer
 from grok_lsp.codeactions.ask import Progress, action_request
 from grok_lsp.codeactions.data import diagnostic_from, range_from
 from grok_lsp.codeactions.fixloop import Outcome, UnusableAnswer, check_for, propose
-from grok_lsp.codeactions.plan import applied, minimal_edits, region, touched_lines
+from grok_lsp.codeactions.plan import Edit, applied, minimal_edits, region, touched_lines
 from grok_lsp.codeactions.prompt import REFACTORS, edit_task
 from grok_lsp.host import Host
 from grok_lsp.metrics import ActionCost
@@ -54,10 +54,17 @@ async def compute_edit(ls: Host, data: dict[str, Any]) -> t.WorkspaceEdit | None
     shown = target.lines_text(source)
     language = document.language_id or ""
 
+    def planned(answer: Answer) -> tuple[str | None, list[Edit]]:
+        """The answer's lines with the credentials it was not shown put back (None if it
+        changes one), and the minimal edits to them."""
+        replacement = restore_secrets(answer.replacement, shown)
+        return replacement, [] if replacement is None else minimal_edits(
+            source, target, replacement
+        )
+
     def candidate(text: str) -> tuple[Answer, tuple[str, range] | None]:
         answer = parse_answer(text, shown, language)
-        replacement = restore_secrets(answer.replacement, shown)
-        edits = minimal_edits(source, target, replacement) if replacement is not None else []
+        replacement, edits = planned(answer)
         if replacement is None or not edits:
             return answer, None
         return answer, (applied(source, edits), touched_lines(target, replacement))
@@ -100,14 +107,13 @@ async def compute_edit(ls: Host, data: dict[str, Any]) -> t.WorkspaceEdit | None
             "changed. Ask again."
         )
         return None
-    replacement = restore_secrets(answer.replacement, shown)
+    replacement, edits = planned(answer)
     if replacement is None:
         ls.notify_user(
             f"grok-lsp: {model}'s edit changes a line holding a credential it was not "
             "shown; nothing was changed."
         )
         return None
-    edits = minimal_edits(source, target, replacement)
     if not edits:
         ls.notify_user(f"grok-lsp: {model} suggests no change here ({answer.summary or 'none'}).")
         return None
